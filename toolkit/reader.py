@@ -1,0 +1,444 @@
+"""Read a filled workbook into a Report: plain data, plus findings about how it was read.
+
+One reader serves validate and merge. It finds every field through the workbook's defined names,
+falls back to the template's known cells when a name is missing or broken, reads cell values with
+python-calamine (via package.py) and parses them tolerantly (values.py), recording every non-plain
+reading as a finding so nothing is silently guessed.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import form, values
+from .findings import Finding
+from .package import Unreadable, open_package, parse_a1, range_cells, resolve_ref
+
+
+@dataclass
+class Row:
+    """One filled row of a table."""
+    index: int                                          # 1-based position in the table
+    values: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+    cells: dict[str, str] = field(default_factory=dict)  # field name -> A1
+    parsed: dict[str, values.Parsed] = field(default_factory=dict)
+    filled_down: set[str] = field(default_factory=set)   # task/activity taken from the row above
+
+
+@dataclass
+class FormulaCell:
+    name: str
+    sheet: str
+    cell: str
+    row: int | None          # table row (1-based) or None
+    has_formula: bool
+    cached: Any
+
+
+@dataclass
+class Report:
+    path: str
+    sha256: str = ""
+    size: int = 0
+    template_id: str | None = None
+    template_version: str | None = None
+    lang: str | None = None
+    has_macros: bool = False
+    values: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+    parsed: dict[str, values.Parsed] = field(default_factory=dict)
+    where: dict[str, tuple[str, str]] = field(default_factory=dict)     # name -> (sheet title, A1)
+    tables: dict[str, list[Row]] = field(default_factory=dict)
+    table_sheet: dict[str, str] = field(default_factory=dict)           # table key -> sheet title
+    formulas: list[FormulaCell] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    readable: bool = False    # False when the file could not be read as a report at all
+
+    def get(self, name: str) -> Any:
+        return self.values.get(name)
+
+    def locate(self, name: str) -> tuple[str | None, str | None]:
+        return self.where.get(name, (None, None))
+
+    def is_final(self) -> bool:
+        return self.values.get("report_type") != "interim"
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    out = []
+    for part in str(text).split("."):
+        digits = "".join(ch for ch in part if ch.isdigit())
+        out.append(int(digits) if digits else 0)
+    return tuple(out)
+
+
+def read(path) -> Report:
+    """Read `path` into a Report. Never raises for bad input: problems become findings."""
+    report = Report(path=str(path))
+    try:
+        with open_package(path) as pkg:
+            report.sha256, report.size, report.has_macros = pkg.sha256, pkg.size, pkg.has_macros
+            _read_package(pkg, report)
+    except Unreadable as exc:
+        report.readable = False
+        report.findings.append(Finding("file-unreadable", value=exc.detail or None,
+                                       params={"reason": exc.reason}))
+        if not report.sha256:
+            report.sha256 = _sha256_or_blank(path)
+    return report
+
+
+def _sha256_or_blank(path) -> str:
+    import hashlib
+    try:
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        return h.hexdigest()
+    except OSError:
+        return ""
+
+
+class _Grid:
+    """Cell access by A1 on sheets of one package, each sheet read once."""
+
+    def __init__(self, pkg):
+        self.pkg = pkg
+        self.cache: dict[str, list[list]] = {}
+
+    def value(self, sheet: str, cell: str) -> Any:
+        grid = self.cache.get(sheet)
+        if grid is None:
+            grid = self.cache[sheet] = self.pkg.values(sheet)
+        r, c = parse_a1(cell)
+        if r < len(grid):
+            row = grid[r]
+            if c < len(row):
+                v = row[c]
+                return None if v == "" else v
+        return None
+
+
+def _read_package(pkg, report: Report) -> None:
+    grid = _Grid(pkg)
+    titles = {s.title for s in pkg.sheets}
+
+    # 1. Which template is this?
+    meta, meta_at = {}, {}
+    for f in form.META_FIELDS:
+        loc = _locate_single(pkg, f, titles, lang=None)
+        meta[f.name] = grid.value(*loc[:2]) if loc else None
+        meta_at[f.name] = loc[:2] if loc else (None, None)
+    template_id = meta.get("meta_template_id")
+    if "_meta" not in titles and not template_id:
+        report.findings.append(Finding("template-unknown", params={"reason": "no _meta"}))
+        return
+    if str(template_id or "").strip() != form.TEMPLATE_ID:
+        report.findings.append(Finding("template-unknown", value=template_id,
+                                       expected=form.TEMPLATE_ID,
+                                       params={"reason": f"template_id = {template_id!r}"}))
+        return
+    report.template_id = form.TEMPLATE_ID
+    version = str(meta.get("meta_template_version") or "").strip()
+    report.template_version = version or None
+    lang = str(meta.get("meta_lang") or "").strip().lower()
+    report.lang = lang if lang in form.LANGS else None
+    if version and _version_tuple(version)[:1] > _version_tuple(form.TEMPLATE_VERSION)[:1]:
+        # Made by a newer esep whose names this one may not know.
+        report.findings.append(Finding("template-unknown", value=version,
+                                       expected=form.TEMPLATE_VERSION,
+                                       params={"reason": f"template version {version} is newer"}))
+        return
+    if version and _version_tuple(version) < _version_tuple(form.TEMPLATE_VERSION):
+        sheet, cell = meta_at["meta_template_version"]
+        report.findings.append(Finding("template-outdated", sheet=sheet, cell=cell,
+                                       field="meta_template_version", value=version,
+                                       expected=form.TEMPLATE_VERSION))
+    report.readable = True
+    missing_names: list[tuple[str, str, str]] = []
+
+    # 2. Single cells.
+    for f in form.SINGLE_FIELDS:
+        loc = _locate_single(pkg, f, titles, report.lang)
+        if loc is None:
+            report.findings.append(Finding("layout-changed", field=f.name,
+                                           params={"reason": f"{f.name}: sheet not found"}))
+            continue
+        sheet, cell, by_name = loc
+        if not by_name:
+            missing_names.append((f.name, sheet, cell))
+        raw = grid.value(sheet, cell)
+        report.where[f.name] = (sheet, cell)
+        report.raw[f.name] = raw
+        parsed = _parse(f, raw)
+        report.parsed[f.name] = parsed
+        report.values[f.name] = parsed.value
+        report.findings.extend(_reading_findings(f, parsed, raw, sheet, cell, None))
+
+    # 3. Tables.
+    for table in form.TABLES:
+        _read_table(pkg, grid, table, report, titles, missing_names)
+
+    # 4. Formula cells: still formulas? what did the file cache?
+    for comp in form.COMPUTED:
+        _read_formula_cells(pkg, grid, comp, report, titles)
+
+    if missing_names:
+        name, sheet, cell = missing_names[0]
+        report.findings.append(Finding("names-missing", sheet=sheet, cell=cell, field=name,
+                                       params={"count": len(missing_names)}))
+
+    # 5. Protection switched off on a form sheet.
+    for key in ("header", "indicators", "impact", "stats", "partners", "subgrants", "narratives"):
+        title = _sheet_title(key, titles, report.lang)
+        if title and not pkg.sheet_protected(title):
+            report.findings.append(Finding("protection-removed", sheet=title))
+    if report.has_macros:
+        report.findings.append(Finding("macros-present"))
+
+
+def _sheet_title(key: str, titles: set[str], lang: str | None) -> str | None:
+    """The title of a form sheet in this workbook: its language first, then any language."""
+    for candidate in ([lang] if lang else []) + list(form.LANGS):
+        title = form.SHEET[key].name(candidate)
+        if title in titles:
+            return title
+    return None
+
+
+def _locate_single(pkg, f, titles, lang) -> tuple[str, str, bool] | None:
+    """(sheet title, A1, found by name) of a single-cell field."""
+    ref = pkg.names.get(f.name)
+    if ref:
+        resolved = resolve_ref(ref)
+        if resolved and resolved[0] in titles and ":" not in resolved[1]:
+            return resolved[0], resolved[1].replace("$", ""), True
+    title = _sheet_title(f.sheet, titles, lang)
+    if title is None:
+        return None
+    return title, f.cell, False
+
+
+def _locate_column(pkg, f, titles, lang) -> tuple[str, list[str], bool] | None:
+    ref = pkg.names.get(f.name)
+    if ref:
+        resolved = resolve_ref(ref)
+        if resolved and resolved[0] in titles:
+            cells = range_cells(resolved[1].replace("$", ""))
+            if cells and len({"".join(ch for ch in c if ch.isalpha()) for c in cells}) == 1:
+                return resolved[0], cells, True
+    title = _sheet_title(f.sheet, titles, lang)
+    if title is None:
+        return None
+    return title, range_cells(f"{f.cell}:{f.last}"), False
+
+
+def _read_table(pkg, grid, table: form.Table, report: Report, titles, missing_names) -> None:
+    columns: dict[str, tuple[str, list[str]]] = {}
+    for f in table.columns:
+        loc = _locate_column(pkg, f, titles, report.lang)
+        if loc is None:
+            continue
+        sheet, cells, by_name = loc
+        if not by_name:
+            missing_names.append((f.name, sheet, cells[0]))
+        columns[f.name] = (sheet, cells)
+    if not columns:
+        report.findings.append(Finding("layout-changed", params={"reason": f"table {table.key}: not found"}))
+        report.tables[table.key] = []
+        return
+    lengths = {len(cells) for _, cells in columns.values()}
+    if len(lengths) > 1:
+        report.findings.append(Finding(
+            "layout-changed", sheet=next(iter(columns.values()))[0],
+            params={"reason": f"{table.key}_* columns have different lengths {sorted(lengths)}"}))
+    sheet = next(iter(columns.values()))[0]
+    report.table_sheet[table.key] = sheet
+    raw_rows = []
+    for i in range(max(lengths)):
+        raw_row, cells_row = {}, {}
+        for name, (_, cells) in columns.items():
+            if i < len(cells):
+                raw_row[name] = grid.value(sheet, cells[i])
+                cells_row[name] = cells[i]
+        raw_rows.append((raw_row, cells_row))
+    report.tables[table.key] = _build_rows(table, raw_rows, sheet, report)
+
+
+def _build_rows(table: form.Table, raw_rows, sheet: str, report: Report) -> list[Row]:
+    """Parse a table's raw rows (dicts of field name -> raw value, and -> A1) into filled Rows."""
+    rows: list[Row] = []
+    previous: dict[str, Any] = {}
+    for i, (raw_row, cells_row) in enumerate(raw_rows):
+        if all(values.is_blank(v) for v in raw_row.values()):
+            continue
+        row = Row(index=i + 1)
+        for f in table.columns:
+            if f.name not in raw_row:
+                continue
+            raw = raw_row[f.name]
+            row.cells[f.name] = cells_row[f.name]
+            row.raw[f.name] = raw
+            parsed = _parse(f, raw)
+            row.parsed[f.name] = parsed
+            row.values[f.name] = parsed.value
+            report.findings.extend(_reading_findings(f, parsed, raw, sheet, cells_row[f.name], i + 1))
+        # An empty task or activity cell means "same as the row above" (merged cells on paper); a newly
+        # typed task starts afresh, so its activity is not taken from the previous task.
+        task_typed = not values.is_blank(row.raw.get("ind_task"))
+        for name in ("ind_task", "ind_activity"):
+            if (name in row.values and values.is_blank(row.raw.get(name)) and previous.get(name)
+                    and not (name == "ind_activity" and task_typed)):
+                row.values[name] = previous[name]
+                row.filled_down.add(name)
+        for name in ("ind_task", "ind_activity"):
+            if name in row.values:
+                previous[name] = row.values.get(name)
+        rows.append(row)
+    return rows
+
+
+def report_from_raw(singles: dict[str, Any], tables: dict[str, list[dict[str, Any]]] | None = None,
+                    lang: str = "kk") -> Report:
+    """A Report built from raw values as a person would type them into the template (no file).
+
+    `singles` maps single-field names to raw values; `tables` maps a table key ("ind", "partner",
+    "subgrant") to its rows, each a dict of column name -> raw value. Cells are the template's own.
+    Used to write filled workbooks with correct cached formula results.
+    """
+    report = Report(path="", template_id=form.TEMPLATE_ID, template_version=form.TEMPLATE_VERSION,
+                    lang=lang, readable=True)
+    for f in form.SINGLE_FIELDS:
+        raw = singles.get(f.name)
+        sheet = form.sheet_title(f.sheet, lang)
+        report.where[f.name] = (sheet, f.cell)
+        report.raw[f.name] = raw
+        parsed = _parse(f, raw)
+        report.parsed[f.name] = parsed
+        report.values[f.name] = parsed.value
+        report.findings.extend(_reading_findings(f, parsed, raw, sheet, f.cell, None))
+    for table in form.TABLES:
+        sheet = form.sheet_title(table.sheet, lang)
+        report.table_sheet[table.key] = sheet
+        raw_rows = []
+        for i, given in enumerate((tables or {}).get(table.key, [])):
+            raw_rows.append(({f.name: given.get(f.name) for f in table.columns},
+                             {f.name: f"{f.cell.rstrip('0123456789')}{table.first_row + i}"
+                              for f in table.columns}))
+        report.tables[table.key] = _build_rows(table, raw_rows, sheet, report)
+    return report
+
+
+def _read_formula_cells(pkg, grid, comp: form.Computed, report: Report, titles) -> None:
+    ref = pkg.names.get(comp.name)
+    cells: list[str] | None = None
+    sheet = None
+    if ref:
+        resolved = resolve_ref(ref)
+        if resolved and resolved[0] in titles:
+            sheet, cells = resolved[0], range_cells(resolved[1].replace("$", ""))
+    if cells is None:
+        sheet = _sheet_title(comp.sheet, titles, report.lang)
+        if sheet is None:
+            return
+        cells = range_cells(f"{comp.cell}:{comp.last}" if comp.last else comp.cell)
+    formula_cells = pkg.formula_cells(sheet)
+    table = form.TABLE_OF.get(comp.name)
+    wanted_rows = None
+    if table is not None:
+        wanted_rows = {r.index for r in report.tables.get(table.key, [])}
+    for i, cell in enumerate(cells):
+        row = i + 1 if table is not None else None
+        has_formula = cell in formula_cells
+        cached = grid.value(sheet, cell)
+        # Table formula rows matter only where the row is filled or someone typed over the formula.
+        if wanted_rows is not None and row not in wanted_rows and (has_formula or values.is_blank(cached)):
+            continue
+        report.formulas.append(FormulaCell(comp.name, sheet, cell, row, has_formula, cached))
+
+
+# Parsing by field type ------------------------------------------------------------------------------
+
+def _parse(f: form.Field, raw) -> values.Parsed:
+    t = f.type
+    if t in ("text", "longtext", "email"):
+        return values.parse_text(raw)
+    if t == "date":
+        return values.parse_date(raw)
+    if t == "count":
+        p = values.parse_number(raw, integer=True, dash_zero=True)
+        return _nonnegative(p)
+    if t == "amount":
+        return _nonnegative(values.parse_number(raw))
+    if t == "number":
+        return _nonnegative(values.parse_number(raw))
+    if t == "measure":
+        return values.parse_number(raw, allow_threshold=True)
+    if t == "choice":
+        return _parse_choice(f, raw)
+    if t == "bin":
+        if values.is_blank(raw):
+            return values.Parsed(blank=True)
+        return values.Parsed(value=values.parse_bin(raw))
+    if t == "phone":
+        return values.parse_text(raw)
+    return values.parse_text(raw)
+
+
+def _nonnegative(p: values.Parsed) -> values.Parsed:
+    if isinstance(p.value, (int, float)) and p.value < 0:
+        return values.Parsed(value=None, error=True)
+    return p
+
+
+class _Unknown(str):
+    """A typed value that is not one of the drop-down options: kept as typed, flagged."""
+
+
+_OPTION_CACHE: dict[str, dict[str, str]] = {}
+
+
+def _parse_choice(f: form.Field, raw) -> values.Parsed:
+    p = values.parse_text(raw)
+    if p.blank or p.value is None:
+        return p
+    lookup = _OPTION_CACHE.get(f.options)
+    if lookup is None:
+        lookup = _OPTION_CACHE[f.options] = form.option_lookup(f.options)
+    code = lookup.get(form.fold(p.value))
+    if code is None:
+        return values.Parsed(value=_Unknown(p.value))
+    return values.Parsed(value=code)
+
+
+def _reading_findings(f: form.Field, parsed: values.Parsed, raw, sheet, cell, row) -> list[Finding]:
+    out = []
+    if parsed.error:
+        out.append(Finding("type-error", sheet=sheet, cell=cell, field=f.name, row=row, value=raw,
+                           params={"type": f.type if f.type in ("date", "amount", "count", "measure",
+                                                                "number") else "number"}))
+    elif isinstance(parsed.value, _Unknown):
+        out.append(Finding("unknown-option", sheet=sheet, cell=cell, field=f.name, row=row,
+                           value=str(parsed.value),
+                           expected=" | ".join(o.code for o in form.LIST[f.options].options),
+                           params={"options": form.Text(*(", ".join(form.LIST[f.options].labels(lang))
+                                                          for lang in ("kk", "ru", "en")))}))
+    elif parsed.note in ("text-number", "text-date", "dash-as-zero"):
+        out.append(Finding(parsed.note, sheet=sheet, cell=cell, field=f.name, row=row, value=raw,
+                           expected=parsed.value))
+    elif parsed.note == "threshold" and f.name != "ind_fact":
+        # A threshold in a plan is the plan's normal wording; note that it was read as a number.
+        out.append(Finding("text-number", sheet=sheet, cell=cell, field=f.name, row=row, value=raw,
+                           expected=parsed.value))
+    return out
+
+
+def is_unknown_option(value) -> bool:
+    return isinstance(value, _Unknown)
+
+
+def today() -> _dt.date:
+    return _dt.date.today()

@@ -1,0 +1,356 @@
+"""The rule catalogue: each rule is a small function (report, computed) -> findings.
+
+`RULES` is the one registry that validation, tests and the README iterate over. A rule names the
+codes it may emit; the codes, severities and messages live in findings.CATALOGUE.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from . import compute, form, values
+from .compute import num
+from .findings import Finding
+
+
+@dataclass(frozen=True)
+class Rule:
+    codes: tuple[str, ...]
+    check: Callable[..., Iterable[Finding]]
+
+
+RULES: list[Rule] = []
+
+
+def rule(*codes: str):
+    def register(fn):
+        RULES.append(Rule(codes, fn))
+        return fn
+    return register
+
+
+def _at(report, name: str, code: str, **kw) -> Finding:
+    sheet, cell = report.locate(name)
+    return Finding(code, sheet=sheet, cell=cell, field=name, **kw)
+
+
+def _blank(report, name: str) -> bool:
+    parsed = report.parsed.get(name)
+    return parsed is None or parsed.blank
+
+
+# Header ---------------------------------------------------------------------------------------------
+
+@rule("required-value")
+def required_values(report, calc):
+    for f in form.HEADER_FIELDS:
+        if f.required == "always" and f.name in report.parsed and _blank(report, f.name):
+            yield _at(report, f.name, "required-value")
+
+
+@rule("bin-invalid")
+def bin_valid(report, calc):
+    digits = report.get("org_bin")
+    if digits and not values.bin_is_valid(digits):
+        yield _at(report, "org_bin", "bin-invalid", value=report.raw.get("org_bin"),
+                  expected="12 digits, valid check digit")
+
+
+@rule("phone-invalid")
+def phone_valid(report, calc):
+    raw = report.raw.get("org_phone")
+    if not values.is_blank(raw) and values.normalize_phone(raw) is None:
+        yield _at(report, "org_phone", "phone-invalid", value=raw, expected="+7 7XX XXX XX XX")
+
+
+@rule("period-order", "agreement-after-start")
+def period_dates(report, calc):
+    start, end, agreed = report.get("period_start"), report.get("period_end"), report.get("agreement_date")
+    if start and end and end < start:
+        yield _at(report, "period_end", "period-order", value=end, expected=start)
+    if agreed and start and agreed > start:
+        yield _at(report, "agreement_date", "agreement-after-start", value=agreed, expected=start)
+
+
+# Statistics -----------------------------------------------------------------------------------------
+
+def _stat(report, name) -> float:
+    return num(report.get(name)) or 0.0
+
+
+@rule("gender-sum", "category-sum", "age-sum")
+def breakdown_sums(report, calc):
+    for g in form.STATS_GROUPS:
+        names = (g.total,) + g.parts
+        if all(_blank(report, n) for n in names):
+            continue
+        parts_sum = sum(_stat(report, n) for n in g.parts)
+        declared = _stat(report, g.total)
+        if abs(parts_sum - declared) > 1e-9:
+            yield _at(report, g.total, g.rule, value=parts_sum, expected=declared,
+                      params={"parts": g.parts})
+
+
+@rule("totals-disagree")
+def totals_agree(report, calc):
+    totals = {g.key: report.get(g.total) for g in form.STATS_GROUPS}
+    present = {k: v for k, v in totals.items() if num(v) is not None and not _blank(report,
+                                                                                     form.STATS_GROUP[k].total)}
+    if len(present) >= 2 and len({num(v) for v in present.values()}) > 1:
+        first = next(g.total for g in form.STATS_GROUPS if g.key in present)
+        yield _at(report, first, "totals-disagree", value=sorted(set(num(v) for v in present.values())),
+                  params={k: totals[k] for k in ("gender", "cat", "age")})
+
+
+def _participants(report) -> float | None:
+    for g in form.STATS_GROUPS:
+        if not _blank(report, g.total):
+            return num(report.get(g.total))
+    return None
+
+
+@rule("beneficiaries-mismatch")
+def beneficiaries(report, calc):
+    stats_total = _participants(report)
+    fact = num(report.get("impact_direct_beneficiaries_fact"))
+    if stats_total is not None and fact is not None and stats_total != fact:
+        yield _at(report, "impact_direct_beneficiaries_fact", "beneficiaries-mismatch",
+                  value=stats_total, expected=fact)
+
+
+@rule("elderly-age")
+def elderly(report, calc):
+    elderly_ = _stat(report, "stats_cat_elderly")
+    older = _stat(report, "stats_age_46_58") + _stat(report, "stats_age_59_plus")
+    if elderly_ > older:
+        yield _at(report, "stats_cat_elderly", "elderly-age", value=elderly_, expected=older)
+
+
+# Impact and budget ----------------------------------------------------------------------------------
+
+@rule("budget-exceeds-grant", "budget-unaccounted")
+def budget(report, calc):
+    grant = num(report.get("grant_amount"))
+    facts = [num(report.get(f"impact_{k}_fact")) for k in form.MONEY_IMPACT]
+    if grant is None or all(f is None for f in facts):
+        return
+    spent = calc["calc_budget_total"]
+    where = report.locate("impact_purchases_fact")
+    comp = form.COMPUTED_BY_NAME["calc_budget_total"]
+    sheet = where[0]
+    if spent > grant + 0.005:
+        yield Finding("budget-exceeds-grant", sheet=sheet, cell=comp.cell, field=comp.name, value=spent,
+                      expected=grant, params={"diff": spent - grant})
+    elif spent < grant - 0.005:
+        yield Finding("budget-unaccounted", sheet=sheet, cell=comp.cell, field=comp.name, value=spent,
+                      expected=grant, params={"diff": grant - spent})
+
+
+@rule("impact-not-met")
+def impact_met(report, calc):
+    for row in form.IMPACT_ROWS:
+        plan, fact = num(report.get(row.plan)), num(report.get(row.fact))
+        if plan is not None and fact is not None and fact < plan:
+            yield _at(report, row.fact, "impact-not-met", value=fact, expected=plan)
+
+
+@rule("partners-count")
+def partners_count(report, calc):
+    declared = num(report.get("impact_partners_fact"))
+    rows = len(report.tables.get("partner", []))
+    if _blank(report, "impact_partners_fact") and rows == 0:
+        return
+    if (declared or 0) != rows:
+        yield _at(report, "impact_partners_fact", "partners-count", value=declared, expected=rows)
+
+
+@rule("subgrant-total")
+def subgrant_total(report, calc):
+    purchases = num(report.get("impact_purchases_fact"))
+    total = calc["calc_subgrant_total"]
+    if purchases is not None and total > purchases + 0.005:
+        comp = form.SUBGRANT_TOTAL
+        yield Finding("subgrant-total", sheet=report.table_sheet.get("subgrant"), cell=comp.cell,
+                      field=comp.name, value=total, expected=purchases)
+
+
+# Indicators -----------------------------------------------------------------------------------------
+
+def _row_at(report, row, name, code, **kw) -> Finding:
+    return Finding(code, sheet=report.table_sheet.get("ind"), cell=row.cells.get(name), field=name,
+                   row=row.index, **kw)
+
+
+def _indicator(row) -> str:
+    return str(row.values.get("ind_indicator") or row.values.get("ind_activity") or "")
+
+
+def _blank_in_row(row, name) -> bool:
+    parsed = row.parsed.get(name)
+    return parsed is None or parsed.blank
+
+
+@rule("plan-missing", "fact-missing", "fact-is-threshold", "indicator-not-met", "percent-out-of-range")
+def indicator_lines(report, calc):
+    statuses = calc["calc_ind_status"]
+    for row in report.tables.get("ind", []):
+        has_line = not _blank_in_row(row, "ind_indicator") or not _blank_in_row(row, "ind_plan") \
+            or not _blank_in_row(row, "ind_fact")
+        if not has_line:
+            continue
+        p = {"indicator": _indicator(row)}
+        if _blank_in_row(row, "ind_plan"):
+            yield _row_at(report, row, "ind_plan", "plan-missing", params=p)
+        if _blank_in_row(row, "ind_fact"):
+            yield _row_at(report, row, "ind_fact", "fact-missing", params=p)
+        fact = row.parsed.get("ind_fact")
+        if fact is not None and fact.note == "threshold":
+            yield _row_at(report, row, "ind_fact", "fact-is-threshold", value=row.raw.get("ind_fact"),
+                          expected=fact.value, params=p)
+        if statuses.get(row.index) == "not_met":
+            op = compute.effective_operator(row)
+            shown = {"=": "", ">=": "≥ ", "<=": "≤ "}[op]
+            yield _row_at(report, row, "ind_fact", "indicator-not-met", value=row.values.get("ind_fact"),
+                          expected=f"{shown}{_show(row.values.get('ind_plan'))}", params=p)
+        if row.values.get("ind_unit") == "percent":
+            for name in ("ind_plan", "ind_fact"):
+                x = num(row.values.get(name))
+                if x is not None and not 0 <= x <= 100:
+                    yield _row_at(report, row, name, "percent-out-of-range", value=x, expected="0–100")
+
+
+def _show(x):
+    from .findings import show
+    return show(x)
+
+
+@rule("date-order", "date-outside-period")
+def indicator_dates(report, calc):
+    start, end = report.get("period_start"), report.get("period_end")
+    for row in report.tables.get("ind", []):
+        d1, d2 = row.values.get("ind_date_start"), row.values.get("ind_date_end")
+        if d1 and d2 and d2 < d1:
+            yield _row_at(report, row, "ind_date_end", "date-order", value=d2, expected=d1)
+        if start and end:
+            for name, d in (("ind_date_start", d1), ("ind_date_end", d2)):
+                if d and not start <= d <= end:
+                    yield _row_at(report, row, name, "date-outside-period", value=d,
+                                  expected=f"{_show(start)} – {_show(end)}")
+
+
+@rule("long-result-missing")
+def long_results(report, calc):
+    seen: dict[str, list] = {}
+    for row in report.tables.get("ind", []):
+        task = row.values.get("ind_task")
+        if task:
+            seen.setdefault(task, []).append(row)
+    for task, rows in seen.items():
+        if all(_blank_in_row(r, "ind_long_result") for r in rows):
+            yield _row_at(report, rows[0], "ind_long_result", "long-result-missing",
+                          params={"task": task if len(task) <= 80 else task[:77] + "…"})
+
+
+# Phrases people write when they mean "there was no deviation".
+_NO_DEVIATION = re.compile(
+    r"ауытқу(лар)?\s*(орын\s*алған\s*жоқ|болған\s*жоқ|жоқ|болмады)|"
+    r"отклонени[йея]\s*(нет|не\s*было|не\s*имеется|отсутству)|без\s*отклонений|^\s*(нет|жоқ|-|—)\s*\.?\s*$",
+    re.IGNORECASE)
+
+
+@rule("deviation-unexplained")
+def deviation(report, calc):
+    missed = sum(1 for s in calc["calc_ind_status"].values() if s == "not_met")
+    missed += sum(1 for row in form.IMPACT_ROWS
+                  if num(report.get(row.plan)) is not None and num(report.get(row.fact)) is not None
+                  and num(report.get(row.fact)) < num(report.get(row.plan)))
+    if not missed:
+        return
+    note = report.get("deviation_note")
+    if not note or _NO_DEVIATION.search(str(note)):
+        yield _at(report, "deviation_note", "deviation-unexplained", value=note,
+                  params={"count": missed})
+
+
+# Narratives -----------------------------------------------------------------------------------------
+
+@rule("narrative-missing")
+def narratives(report, calc):
+    final = report.is_final()
+    for f in form.NARRATIVES:
+        if f.required != "final" or not _blank(report, f.name) or f.name not in report.parsed:
+            continue
+        if final:
+            yield _at(report, f.name, "narrative-missing")
+        elif f.name not in form.INTERIM_OPTIONAL:
+            yield _at(report, f.name, "narrative-missing", severity="info")
+
+
+@rule("success-story-length", "success-story-contact")
+def success_story(report, calc):
+    story = report.get("text_success_story")
+    if story:
+        n = values.count_sentences(str(story))
+        if not 5 <= n <= 8:
+            yield _at(report, "text_success_story", "success-story-length", value=n, expected="5–8")
+    if (story or report.is_final()) and (_blank(report, "text_story_person")
+                                         or _blank(report, "text_story_contact")):
+        name = "text_story_person" if _blank(report, "text_story_person") else "text_story_contact"
+        yield _at(report, name, "success-story-contact")
+
+
+# Formula cells --------------------------------------------------------------------------------------
+
+@rule("formula-overwritten", "cached-value-stale", "layout-changed")
+def formula_cells(report, calc):
+    emptied = []
+    for fc in report.formulas:
+        recomputed = calc.get(fc.name)
+        if isinstance(recomputed, dict):
+            recomputed = recomputed.get(fc.row)
+        expected = _as_shown(fc.name, recomputed, report.lang)
+        cached = fc.cached
+        if not fc.has_formula:
+            if values.is_blank(cached):
+                emptied.append(fc)
+            else:
+                yield Finding("formula-overwritten", sheet=fc.sheet, cell=fc.cell, field=fc.name, row=fc.row,
+                              value=cached, expected=expected)
+        elif not values.is_blank(cached) and not _same(cached, expected):
+            yield Finding("cached-value-stale", sheet=fc.sheet, cell=fc.cell, field=fc.name, row=fc.row,
+                          value=cached, expected=expected)
+    if emptied:
+        yield Finding("layout-changed", sheet=emptied[0].sheet, cell=emptied[0].cell, field=emptied[0].name,
+                      params={"reason": f"{len(emptied)} formula cell(s) emptied"})
+
+
+def _as_shown(name: str, value, lang: str | None):
+    """A recomputed value as the template's formula would show it."""
+    if name == "calc_ind_status":
+        return form.STATUSES[value].get(lang or "kk") if value else ""
+    if value is None:
+        return ""
+    return value
+
+
+def _same(cached, expected) -> bool:
+    if isinstance(expected, str) or isinstance(cached, str):
+        return str(cached).strip() == str(expected).strip()
+    a, b = num(cached), num(expected)
+    if a is None or b is None:
+        return a is b
+    return abs(a - b) <= max(0.01, abs(b) * 1e-9)
+
+
+def check(report) -> list[Finding]:
+    """Run every rule on a readable report; returns the rule findings (reading findings stay on the report)."""
+    calc = compute.compute(report)
+    out: list[Finding] = []
+    for r in RULES:
+        out.extend(r.check(report, calc))
+    return out
+
+
+def all_codes() -> set[str]:
+    return {c for r in RULES for c in r.codes}
