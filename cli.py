@@ -1,0 +1,195 @@
+"""esep command line: parse arguments, call toolkit, print, set the exit code. Nothing else.
+
+Exit codes (as csvkit): 0 everything fine, 1 problems found, 2 usage error.
+Heavy libraries are imported inside the commands that need them, so `esep --help` stays instant.
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from toolkit import __version__
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(version=__version__, prog_name="esep", message="%(prog)s %(version)s")
+def cli():
+    """esep: final reports on state grants to NGOs (Kazakhstan) — template, validation, register.
+
+    \b
+    Examples:
+        esep template --lang kk -o final_report_kk.xlsx
+        esep validate report.xlsx
+        esep merge incoming/ -o register.xlsx
+    """
+
+
+@cli.command()
+@click.option("--lang", type=click.Choice(["kk", "ru"]), default="kk", show_default=True,
+              help="Language of the labels.")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="Where to write the template (.xlsx).")
+@click.option("--password", default=None,
+              help="Password for sheet and workbook protection (default: the template's built-in one).")
+def template(lang, output, password):
+    """Write the locked report template that NGOs fill in.
+
+    \b
+    Examples:
+        esep template --lang kk -o final_report_kk.xlsx
+        esep template --lang ru -o final_report_ru.xlsx --password s3cret
+    """
+    from toolkit.template import write_template
+
+    write_template(output, lang=lang, password=password)
+    click.echo(output)
+
+
+SEVERITY_WORDS = {
+    "error": {"kk": "қате", "ru": "ошибка", "en": "error"},
+    "warning": {"kk": "ескерту", "ru": "предупр.", "en": "warning"},
+    "info": {"kk": "ақпарат", "ru": "инфо", "en": "info"},
+}
+STATUS_WORDS = {
+    True: {"kk": "ҚАБЫЛДАНДЫ", "ru": "ПРИНЯТ", "en": "ACCEPTED"},
+    False: {"kk": "ТҮЗЕТУ ҚАЖЕТ", "ru": "ТРЕБУЕТ ИСПРАВЛЕНИЙ", "en": "NEEDS CORRECTIONS"},
+}
+SEVERITY_COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
+SHOWN_PER_CODE = 5
+
+
+def _print_result(result, lang_option):
+    lang = result.message_lang(lang_option)
+    counts = result.counts
+    status = STATUS_WORDS[result.valid][lang]
+    line = (f"{result.path}: {status} — {counts['error']} {SEVERITY_WORDS['error'][lang]}, "
+            f"{counts['warning']} {SEVERITY_WORDS['warning'][lang]}, {counts['info']} {SEVERITY_WORDS['info'][lang]}")
+    if result.output:
+        line += f"  → {result.output}"
+    click.secho(line, fg="green" if result.valid else "red", bold=True)
+    shown: dict[str, int] = {}
+    hidden: dict[str, int] = {}
+    for f in result.findings:
+        shown[f.code] = shown.get(f.code, 0) + 1
+        if shown[f.code] > SHOWN_PER_CODE:
+            hidden[f.code] = hidden.get(f.code, 0) + 1
+            continue
+        where = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or "")
+        click.echo("  " + click.style(f"{SEVERITY_WORDS[f.severity][lang]:<9}", fg=SEVERITY_COLOURS[f.severity])
+                   + f" {where:<24} {f.message(lang)}  [{f.code}]")
+    for code, n in hidden.items():
+        click.echo(f"  … +{n} {code}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--lang", type=click.Choice(["kk", "ru", "en"]), default=None,
+              help="Language of the messages (default: the workbook's language).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout, nothing else.")
+@click.option("--out-dir", type=click.Path(file_okay=False), default=None,
+              help="Write checked copies here instead of next to the inputs.")
+@click.option("--no-copy", is_flag=True, help="Do not write the checked copy (<name>.checked.xlsx).")
+def validate(files, lang, as_json, out_dir, no_copy):
+    """Check filled report workbooks: recompute every total and apply every rule.
+
+    Writes <name>.checked.xlsx next to each input (or into --out-dir) with a validation sheet whose
+    links jump to the cells concerned. The input files are never modified.
+
+    Exit code: 0 when no file has an error, 1 when any has (an unreadable file counts), 2 for usage errors.
+
+    \b
+    Examples:
+        esep validate report.xlsx
+        esep validate incoming/*.xlsx --lang ru --out-dir checked/
+        esep validate report.xlsx --json --no-copy > result.json
+    """
+    from toolkit.validation import summary, validate as validate_file
+
+    results = []
+    for path in files:
+        result = validate_file(path, write_copy=not no_copy, out_dir=out_dir)
+        results.append(result)
+        if not as_json:
+            _print_result(result, lang)
+    if as_json:
+        click.echo(json.dumps(summary(results, lang), ensure_ascii=False, indent=2))
+    sys.exit(0 if all(r.valid for r in results) else 1)
+
+
+class _Progress:
+    """Files done, errors so far and time left, on stderr when it is a terminal."""
+
+    def __init__(self):
+        import time
+
+        self.clock = time.monotonic
+        self.start = self.clock()
+        self.last = 0.0
+
+    def __call__(self, done, total, errors):
+        now = self.clock()
+        if done < total and now - self.last < 0.2:
+            return
+        self.last = now
+        rate = done / max(now - self.start, 1e-6)
+        left = (total - done) / rate if rate else 0
+        width = 30
+        filled = int(width * done / total) if total else width
+        bar = "#" * filled + "-" * (width - filled)
+        sys.stderr.write(f"\r[{bar}] {done}/{total} files, {errors} with problems, "
+                         f"{int(left) // 60}:{int(left) % 60:02d} left ")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The register workbook to write (.xlsx); replaced only when complete.")
+@click.option("--csv-dir", type=click.Path(file_okay=False), default=None,
+              help="Also write reports.csv, indicators.csv, partners.csv, subgrants.csv, findings.csv here.")
+@click.option("--lang", type=click.Choice(["kk", "ru"]), default="kk", show_default=True,
+              help="Language of the register's headers and messages.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: the machine's cores).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout, nothing else.")
+def merge(inputs, output, csv_dir, lang, jobs, as_json):
+    """Merge report workbooks (files and folders) into one consolidated register.
+
+    Folders are searched recursively for .xlsx/.xlsm; Office lock files (~$...), checked copies
+    (*.checked.xlsx) and the register itself are skipped. Every file is read with the same rules as
+    `esep validate`; a file that cannot be read is listed in the Findings sheet and the run goes on.
+    Resubmissions (same BIN and agreement number) keep the newest report as current.
+
+    Exit code: 0 when every file is valid, 1 otherwise, 2 for usage errors.
+
+    \b
+    Examples:
+        esep merge incoming/ -o register.xlsx
+        esep merge round1/ round2/ -o register.xlsx --csv-dir csv/ --lang ru --jobs 4
+    """
+    from toolkit.register import merge as merge_files
+
+    progress = _Progress() if sys.stderr.isatty() and not as_json else None
+    result = merge_files(inputs, output, csv_dir=csv_dir, lang=lang, jobs=jobs, progress=progress)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{result.files} files: {result.valid} valid, {result.invalid} need corrections, "
+                   f"{result.unreadable} unreadable, {result.superseded} superseded → {result.output}")
+        for path in result.csv_files:
+            click.echo(f"  {path}")
+    sys.exit(0 if result.ok else 1)
+
+
+def main(argv=None):
+    cli.main(args=argv, prog_name="esep")
+
+
+if __name__ == "__main__":
+    main()

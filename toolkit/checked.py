@@ -1,0 +1,136 @@
+"""The validation sheet, written into a faithful copy of the NGO's workbook.
+
+The copy is made at zip level (zipsheet.py): every part of the original stays as it was (comments,
+images, drop-downs incl. extension lists, protection, defined names, cached values); only the new
+sheet is added. Macros are the one thing not kept: a checked copy never carries them.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from collections import Counter
+
+from . import __version__, form
+from .findings import CATALOGUE, Finding, show
+from .form import Text
+from .zipsheet import Cell, NewSheet, add_sheet
+
+UI = {
+    "title": Text("Есепті тексеру нәтижесі", "Результат проверки отчёта", "Validation result"),
+    "accepted": Text("ҚАБЫЛДАНДЫ: қателер жоқ", "ПРИНЯТ: ошибок нет", "ACCEPTED: no errors"),
+    "rejected": Text("ТҮЗЕТУ ҚАЖЕТ: қателерді түзетіп, қайта жіберіңіз",
+                     "ТРЕБУЕТ ИСПРАВЛЕНИЙ: исправьте ошибки и отправьте снова",
+                     "NEEDS CORRECTIONS: fix the errors and send again"),
+    "error": Text("Қате", "Ошибка", "Error"),
+    "warning": Text("Ескерту", "Предупреждение", "Warning"),
+    "info": Text("Ақпарат", "Информация", "Info"),
+    "errors": Text("Қателер", "Ошибки", "Errors"),
+    "warnings": Text("Ескертулер", "Предупреждения", "Warnings"),
+    "infos": Text("Ақпарат", "Информация", "Info"),
+    "file": Text("Файл", "Файл", "File"),
+    "template": Text("Үлгі нұсқасы", "Версия шаблона", "Template version"),
+    "tool": Text("esep нұсқасы", "Версия esep", "esep version"),
+    "date": Text("Тексерілген күні", "Дата проверки", "Checked on"),
+    "by_rule": Text("Ереже бойынша қысқаша", "Сводка по правилам", "Summary by rule"),
+    "count": Text("Саны", "Количество", "Count"),
+    "rule": Text("Ереже", "Правило", "Rule"),
+    "example": Text("Мысал", "Пример", "Example"),
+    "all": Text("Барлық нәтижелер (ұяшыққа өту үшін сілтемені басыңыз)",
+                "Все замечания (нажмите на ссылку, чтобы перейти к ячейке)",
+                "All findings (click a cell to jump to it)"),
+    "no": Text("№", "№", "#"),
+    "severity": Text("Маңыздылығы", "Важность", "Severity"),
+    "message": Text("Хабарлама", "Сообщение", "Message"),
+    "field": Text("Өріс", "Поле", "Field"),
+    "cell": Text("Ұяшық", "Ячейка", "Cell"),
+    "found": Text("Табылған мән", "Найденное значение", "Found"),
+    "expected": Text("Күтілген мән", "Ожидаемое значение", "Expected"),
+    "code": Text("Код", "Код", "Code"),
+    "none": Text("Ескерту жоқ.", "Замечаний нет.", "No findings."),
+}
+
+
+def _t(key: str, lang: str) -> str:
+    return UI[key].get(lang)
+
+
+def _quote(sheet: str) -> str:
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def build_sheet(result, lang: str, today: _dt.date | None = None) -> NewSheet:
+    """The validation sheet's content for one FileResult, in `lang`."""
+    today = today or _dt.date.today()
+    counts = result.counts
+    ok = result.valid
+    rows: list[list[Cell | None]] = []
+    rows.append([Cell(_t("title", lang), "title")])
+    rows.append([Cell(_t("accepted" if ok else "rejected", lang), "ok" if ok else "bad")])
+    rows.append([Cell(_t("errors", lang), "bold"), Cell(counts["error"], "error" if counts["error"] else "text"),
+                 Cell(_t("warnings", lang), "bold"),
+                 Cell(counts["warning"], "warning" if counts["warning"] else "text"),
+                 Cell(_t("infos", lang), "bold"), Cell(counts["info"], "text")])
+    rows.append([Cell(_t("file", lang), "bold"), Cell(_basename(result.path)), None, None,
+                 Cell("SHA-256", "bold"), Cell(result.sha256, "muted")])
+    rows.append([Cell(_t("template", lang), "bold"), Cell(result.template_version or "—"),
+                 Cell(_t("tool", lang), "bold"), Cell(__version__),
+                 Cell(_t("date", lang), "bold"), Cell(today.strftime("%d.%m.%Y"))])
+    rows.append([])
+
+    # Summary by rule: a rule repeated on many rows stays readable here; the full list follows.
+    by_code = Counter(f.code for f in result.findings)
+    first: dict[str, Finding] = {}
+    for f in result.findings:
+        first.setdefault(f.code, f)
+    rows.append([Cell(_t("by_rule", lang), "title")])
+    rows.append([Cell(_t("severity", lang), "header"), Cell(_t("code", lang), "header"),
+                 Cell(_t("count", lang), "header"), Cell(_t("example", lang), "header")])
+    if not result.findings:
+        rows.append([Cell(_t("none", lang), "ok")])
+    for code, f in first.items():
+        rows.append([Cell(_t(f.severity, lang), f.severity), Cell(code), Cell(by_code[code], "number"),
+                     Cell(f.message(lang), "wrap")])
+    rows.append([])
+
+    rows.append([Cell(_t("all", lang), "title")])
+    header_row = len(rows)
+    rows.append([Cell(_t(k, lang), "header") for k in
+                 ("no", "severity", "message", "field", "cell", "found", "expected", "code")])
+    for i, f in enumerate(result.findings, 1):
+        link = f"{_quote(f.sheet)}!{f.cell}" if f.sheet and f.cell else None
+        where = f"{f.sheet}!{f.cell}" if link else (f.sheet or "")
+        rows.append([
+            Cell(i, "number"),
+            Cell(_t(f.severity, lang), f.severity),
+            Cell(f.message(lang), "wrap"),
+            Cell(form.label(f.field, lang) if f.field else "", "wrap"),
+            Cell(where, "link" if link else "text", link=link),
+            Cell(show(f.value, lang) if f.value is not None else ""),
+            Cell(show(f.expected, lang) if f.expected is not None else ""),
+            Cell(f.code, "muted"),
+        ])
+    last = len(rows)
+    return NewSheet(
+        title=form.VALIDATION_SHEET.get(lang),
+        rows=rows,
+        col_widths={0: 16, 1: 16, 2: 70, 3: 32, 4: 24, 5: 22, 6: 22, 7: 24},
+        freeze_rows=0,
+        merges=["A1:H1", "A2:H2"],
+        autofilter=f"A{header_row + 1}:H{max(last, header_row + 1)}" if result.findings else None,
+        tab_color="C00000" if not ok else "00B050",
+    )
+
+
+def _basename(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def write_checked_copy(result, target, today: _dt.date | None = None) -> None:
+    """Write `target`: the input workbook, unchanged, plus the validation sheet (macros removed)."""
+    lang = result.lang or "kk"
+    sheet = build_sheet(result, lang, today)
+    drop = bool(result.report and result.report.has_macros)
+    add_sheet(result.path, target, sheet, replace_existing=True, activate=True, drop_macros=drop)
+
+
+def known_codes() -> list[str]:
+    return list(CATALOGUE)

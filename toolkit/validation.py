@@ -1,0 +1,112 @@
+"""validate: read one workbook, recompute, run every rule, optionally write the checked copy.
+
+The result is data (FileResult); its `to_dict()` is exactly the JSON the command line prints.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__, form, reader, rules
+from .findings import SEVERITIES, Finding
+from .package import parse_a1
+
+_SHEET_ORDER = {}
+for _i, _s in enumerate(form.SHEETS):
+    for _lang in form.LANGS:
+        _SHEET_ORDER.setdefault(_s.name(_lang), _i)
+
+
+@dataclass
+class FileResult:
+    path: str
+    sha256: str
+    template_version: str | None
+    lang: str | None
+    findings: list[Finding]
+    report: reader.Report | None = field(default=None, repr=False)
+    output: str | None = None
+    readable: bool = True
+
+    @property
+    def valid(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = {s: 0 for s in SEVERITIES}
+        for f in self.findings:
+            out[f.severity] += 1
+        return out
+
+    def message_lang(self, lang: str | None = None) -> str:
+        return lang or self.lang or "kk"
+
+    def to_dict(self, lang: str | None = None) -> dict:
+        lang = self.message_lang(lang)
+        return {
+            "path": self.path,
+            "sha256": self.sha256,
+            "valid": self.valid,
+            "template_version": self.template_version,
+            "lang": self.lang,
+            "output": self.output,
+            "counts": self.counts,
+            "findings": [f.to_dict(lang) for f in self.findings],
+        }
+
+
+def sort_key(f: Finding):
+    row, col = (10**9, 10**9)
+    if f.cell:
+        try:
+            row, col = parse_a1(f.cell)
+        except ValueError:
+            pass
+    return (SEVERITIES.index(f.severity), _SHEET_ORDER.get(f.sheet, 99) if f.sheet else -1, row, col,
+            f.code)
+
+
+def check(path) -> FileResult:
+    """Read and check one workbook (no output written)."""
+    report = reader.read(path)
+    findings = list(report.findings)
+    if report.readable:
+        findings.extend(rules.check(report))
+    findings.sort(key=sort_key)
+    return FileResult(path=str(path), sha256=report.sha256, template_version=report.template_version,
+                      lang=report.lang, findings=findings, report=report, readable=report.readable)
+
+
+def output_path(path, out_dir=None) -> Path:
+    """`<name>.checked.xlsx` next to the input, or in out_dir. Never the input itself."""
+    path = Path(path)
+    target_dir = Path(out_dir) if out_dir else path.parent
+    return target_dir / f"{path.stem}.checked.xlsx"
+
+
+def validate(path, *, write_copy: bool = False, out_dir=None) -> FileResult:
+    """Validate one workbook. With write_copy, also write the checked copy with its validation sheet
+    (only for a file that could be read as a report: a broken file has nothing to copy into)."""
+    result = check(path)
+    if write_copy and result.readable:
+        from .checked import write_checked_copy
+
+        target = output_path(path, out_dir)
+        if os.path.abspath(target) != os.path.abspath(path):
+            write_checked_copy(result, target)
+            result.output = str(target)
+    return result
+
+
+def validate_many(paths, *, write_copy: bool = False, out_dir=None) -> list[FileResult]:
+    return [validate(p, write_copy=write_copy, out_dir=out_dir) for p in paths]
+
+
+def summary(results: list[FileResult], lang: str | None = None) -> dict:
+    """The JSON document of `esep validate --json`."""
+    return {"valid": all(r.valid for r in results), "files": [r.to_dict(lang) for r in results]}
+
+
+TOOL_VERSION = __version__
