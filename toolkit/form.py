@@ -284,7 +284,7 @@ IND_COLUMNS: tuple[Field, ...] = (
       width=12),
     F("ind_place", "Өткізілу орны", "Место проведения", "Place", width=20),
     F("ind_participants", "Қатысушылардың саны", "Количество участников", "Participants", "count",
-      width=12),
+      width=14),
     F("ind_short_result", "Қол жеткізілген қысқа мерзімді нәтижелер",
       "Достигнутые краткосрочные результаты", "Short-term results", width=28),
     F("ind_indicator", "Сандық және сапалық көрсеткіштер", "Количественные и качественные показатели",

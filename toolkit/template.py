@@ -1,0 +1,795 @@
+"""Write the locked report template (and, with `data`, filled workbooks) with XlsxWriter.
+
+Everything laid out here comes from `form`: sheets, labels, cells, option lists, formulas, prompts and
+the guide. This module only decides how it looks: fills, borders, widths, heights and printing.
+
+The output is deterministic (same inputs, same bytes): fixed document dates, XlsxWriter's fixed zip
+timestamps (in-memory mode) and a zip-level post-step that keeps every member's ZipInfo while adding
+workbook-structure protection, which XlsxWriter cannot write.
+
+Formula cells carry correct cached results: the inputs go through `reader.report_from_raw` and
+`compute.compute` (the tool's own recomputation) and are stored as the formula would show them.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import io
+import math
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from . import form
+from .atomic import atomic_path
+
+DEFAULT_PASSWORD = "esep"   # documented in README; change with --password
+
+CREATED = _dt.datetime(2024, 1, 1)          # fixed document date: same inputs -> same bytes
+WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False,
+                    "strings_to_numbers": False, "in_memory": True}
+PROTECT_OPTIONS = {"select_locked_cells": True, "select_unlocked_cells": True,
+                   "format_columns": True, "format_rows": True}
+
+INPUT_FILL = "#FFF2CC"      # light yellow: type here
+FORMULA_FILL = "#E7E6E6"    # grey: computed, locked
+HEADING_FILL = "#D9E1F2"    # grey-blue column headings
+BORDER_COLOR = "#A6A6A6"
+NOTE_COLOR = "#595959"
+GOOD = {"bg_color": "#C6EFCE", "font_color": "#006100"}
+BAD = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
+PENDING = {"bg_color": "#FFEB9C", "font_color": "#9C5700"}
+
+DATE_FORMAT = "dd.mm.yyyy"
+MONEY_FORMAT = "#,##0"
+NUM_FORMATS = {"date": DATE_FORMAT, "amount": MONEY_FORMAT, "bin": "@", "phone": "@"}
+ALIGN = {"date": "center", "count": "right"}          # a count's "-" lines up with the numbers
+TEXT_TYPES = ("text", "longtext", "bin", "phone", "email")   # digits typed here are not numbers
+PERCENT_FORMAT = "0.0"
+DATE_RANGE = (_dt.date(2000, 1, 1), _dt.date(2100, 12, 31))
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+NUMBER_WIDTH = 5            # the № column
+COMPUTED_WIDTH = {"percent": 13, "status": 16}
+LINE_PT = 15.0              # one line of 11-pt Calibri
+LONGTEXT_HEIGHT = 135       # a narrative's input row, in points
+PORTRAIT = {"stats"}        # narrow and long; every other sheet prints landscape
+
+
+def write_template(path, lang: str = "kk", password: str | None = None,
+                   data: dict | None = None) -> Path:
+    """Write the locked template in `lang` to `path` (atomically) and return the path.
+
+    `data` (optional) fills it: {"singles": {name: raw}, "tables": {"ind"|"partner"|"subgrant":
+    [{column name: raw}, ...]}}; raw values are written as typed (str, int/float, datetime.date; an
+    ISO "YYYY-MM-DD" string in a date field becomes a real date).
+    """
+    import xlsxwriter
+
+    if lang not in form.LANGS:
+        raise ValueError(f"lang must be one of {form.LANGS}, not {lang!r}")
+    password = password or DEFAULT_PASSWORD
+    singles, tables = _check_data(data)
+    shown = _cached_results(singles, tables, lang)
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+        _Writer(wb, lang, password, singles, tables, shown).write()
+        wb.close()
+        tmp.write_bytes(lock_structure(tmp.read_bytes(), password))
+    return target
+
+
+# Inputs and cached results ----------------------------------------------------------------------------
+
+def _check_data(data: dict | None) -> tuple[dict, dict]:
+    data = data or {}
+    unknown = set(data) - {"singles", "tables"}
+    if unknown:
+        raise ValueError(f"data: unknown keys {sorted(unknown)}")
+    singles = dict(data.get("singles") or {})
+    allowed = {f.name for f in form.SINGLE_FIELDS}
+    bad = [n for n in singles if n not in allowed]
+    if bad:
+        raise ValueError(f"data: not single input fields: {sorted(bad)}")
+    tables = {k: list(v or []) for k, v in (data.get("tables") or {}).items()}
+    for key, rows in tables.items():
+        if key not in form.TABLE:
+            raise ValueError(f"data: unknown table {key!r}")
+        table = form.TABLE[key]
+        if len(rows) > table.capacity:
+            raise ValueError(f"data: table {key!r} has {len(rows)} rows, capacity {table.capacity}")
+        columns = {f.name for f in table.columns}
+        for row in rows:
+            extra = set(row) - columns
+            if extra:
+                raise ValueError(f"data: table {key!r}: unknown columns {sorted(extra)}")
+    return singles, tables
+
+
+def _cached_results(singles: dict, tables: dict, lang: str) -> dict[str, Any]:
+    """name -> shown value (single formulas) or name -> [shown value per table row]."""
+    from . import compute, reader
+    from .rules import _as_shown
+
+    calc = compute.compute(reader.report_from_raw(singles, tables, lang))
+    out: dict[str, Any] = {}
+    for c in form.COMPUTED:
+        table = form.TABLE_OF.get(c.name)
+        if table is None:
+            out[c.name] = _tidy(_as_shown(c.name, calc.get(c.name), lang))
+        else:
+            per_row = calc.get(c.name) or {}
+            out[c.name] = [_tidy(_as_shown(c.name, per_row.get(i + 1), lang))
+                           for i in range(table.capacity)]
+    return out
+
+
+def _tidy(value):
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if value is None:
+        return ""
+    return value
+
+
+# Formulas ---------------------------------------------------------------------------------------------
+
+def _quote(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
+def _text(s: str) -> str:
+    """An Excel string literal."""
+    return '"' + s.replace('"', '""') + '"'
+
+
+def _numeric(ref: str, ftype: str | None) -> tuple[str, str]:
+    """(condition, value) reading a cell as the tool does: a count's blank or dash is 0."""
+    if ftype == "count":
+        from .values import _DASHES
+        blanks = ",".join(_text(s) for s in [""] + sorted(_DASHES))
+        return f"OR(ISNUMBER({ref}),TRIM({ref})={{{blanks}}})", f"N({ref})"
+    return f"ISNUMBER({ref})", ref
+
+
+@functools.lru_cache(maxsize=None)
+def _at_most_texts() -> tuple[str, ...]:
+    """Every typed operator the reader takes for "<=" (already folded: lower case, single spaces)."""
+    return tuple(sorted(k for k, code in form.option_lookup("operator").items() if code == "<="))
+
+
+def formula(comp: form.Computed, lang: str, row: int | None = None) -> str:
+    """The Excel formula of a computed cell (for a table column: of its sheet row `row`).
+    Mirrors compute.py; see its functions for the semantics."""
+    refs, types = [], []
+    for name in comp.args:
+        item = form.FIELD.get(name) or form.COMPUTED_BY_NAME[name]
+        cell = item.cell if row is None else f"{_letters(item.cell)}{row}"
+        if comp.kind == "column_sum":
+            cell = f"{item.cell}:{item.last}"
+        if item.sheet != comp.sheet:
+            cell = f"{_quote(form.sheet_title(item.sheet, lang))}!{cell}"
+        refs.append(cell)
+        types.append(getattr(item, "type", None))
+    if comp.kind in ("sum", "column_sum"):
+        return f"=SUM({','.join(refs)})"
+    if comp.kind == "diff":
+        return f"=N({refs[0]})-N({refs[1]})"
+    if comp.kind == "ref":
+        cond, val = _numeric(refs[0], types[0])
+        return f'=IF({cond},{val},"")'
+    if comp.kind == "percent":
+        (cf, vf), (cp, vp) = _numeric(refs[0], types[0]), _numeric(refs[1], types[1])
+        return f'=IF(AND({cf},{cp}),IF({vp}=0,"",{vf}/{vp}*100),"")'
+    if comp.kind == "status":
+        f, p, op = refs
+        label = {k: _text(t.get(lang)) for k, t in form.STATUSES.items()}
+        at_most = ",".join(_text(s) for s in _at_most_texts())
+        compare = (f"IF(OR(LOWER(TRIM({op}))={{{at_most}}}),"
+                   f"IF({f}<={p}+1E-9,{label['met']},{label['not_met']}),"
+                   f"IF({f}<{p}-1E-9,{label['not_met']},"
+                   f"IF({f}<={p}+1E-9,{label['met']},{label['exceeded']})))")
+        return (f'=IF(ISNUMBER({p}),IF(ISNUMBER({f}),{compare},'
+                f'IF(TRIM({f})="",{label["no_fact"]},"")),"")')
+    raise ValueError(f"{comp.name}: unknown kind {comp.kind}")
+
+
+# Workbook structure protection ------------------------------------------------------------------------
+
+def password_hash(password: str) -> str:
+    """The legacy Excel password hash (ECMA-376 Part 4, 14.7.1), as XlsxWriter writes for sheets."""
+    digest = 0
+    for char in reversed(password):
+        digest = ((digest >> 14) & 0x01) | ((digest << 1) & 0x7FFF)
+        digest ^= ord(char)
+    digest = ((digest >> 14) & 0x01) | ((digest << 1) & 0x7FFF)
+    digest ^= len(password)
+    digest ^= 0xCE4B
+    return f"{digest:X}"
+
+
+def lock_structure(xlsx: bytes, password: str) -> bytes:
+    """Add <workbookProtection lockStructure="1"> to xl/workbook.xml, keeping every zip member's
+    ZipInfo (names, order, timestamps, compression) so the result stays deterministic."""
+    element = f'<workbookProtection workbookPassword="{password_hash(password)}" lockStructure="1"/>'
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            payload = zin.read(info)
+            if info.filename == "xl/workbook.xml":
+                xml = payload.decode("utf-8")
+                # Schema order: fileVersion, fileSharing, workbookPr, workbookProtection, bookViews.
+                xml, n = re.subn(r"(<workbookPr\b[^>]*/>)", lambda m: m.group(1) + element, xml, count=1)
+                if n == 0:
+                    xml, n = re.subn(r"(<bookViews\b)", lambda m: element + m.group(1), xml, count=1)
+                if n == 0:
+                    raise RuntimeError("xl/workbook.xml: nowhere to put workbookProtection")
+                payload = xml.encode("utf-8")
+            zout.writestr(info, payload)
+    return out.getvalue()
+
+
+# Layout helpers ---------------------------------------------------------------------------------------
+
+def _letters(cell: str) -> str:
+    return cell.rstrip("0123456789")
+
+
+def _rc(cell: str) -> tuple[int, int]:
+    """A1 -> zero-based (row, col)."""
+    from xlsxwriter.utility import xl_cell_to_rowcol
+    return xl_cell_to_rowcol(cell)
+
+
+def _absolute(cell: str) -> str:
+    letters = _letters(cell)
+    return f"${letters}${cell[len(letters):]}"
+
+
+def _lines(text: str, width: float, bold: bool = False) -> int:
+    """Rough number of wrapped lines of `text` in a column `width` characters wide."""
+    factor = 1.25 if bold else 1.15        # Cyrillic letters are wider than Excel's width unit
+    usable = max(width - 1.5, 1.0)
+    return sum(max(1, math.ceil(len(part) * factor / usable)) for part in str(text).split("\n"))
+
+
+def _height(*cells: tuple[str, float], bold: bool = False, minimum: float = LINE_PT) -> float:
+    lines = max((_lines(text, width, bold) for text, width in cells), default=1)
+    return max(minimum, lines * LINE_PT + 3)
+
+
+class _Writer:
+    def __init__(self, wb, lang: str, password: str, singles: dict, tables: dict, shown: dict):
+        self.wb, self.lang, self.password = wb, lang, password
+        self.singles, self.tables, self.shown = singles, tables, shown
+        self._formats: dict = {}
+        self.sheets: dict = {}
+        self.extent: dict[str, tuple[int, int]] = {}   # sheet key -> (last row, last col), zero-based
+
+    # Formats ----------------------------------------------------------------------------------------
+
+    def fmt(self, **props):
+        key = tuple(sorted(props.items()))
+        if key not in self._formats:
+            self._formats[key] = self.wb.add_format(props)
+        return self._formats[key]
+
+    def cond(self, props: dict):
+        return self.fmt(**props)
+
+    @property
+    def title_fmt(self):
+        return self.fmt(bold=True, font_size=14, valign="vcenter")
+
+    @property
+    def heading_fmt(self):
+        return self.fmt(bold=True, text_wrap=True, valign="vcenter", align="center", bg_color=HEADING_FILL,
+                        border=1, border_color=BORDER_COLOR)
+
+    @property
+    def label_fmt(self):
+        return self.fmt(text_wrap=True, valign="top", border=1, border_color=BORDER_COLOR)
+
+    @property
+    def group_fmt(self):
+        return self.fmt(bold=True, valign="bottom")
+
+    @property
+    def note_fmt(self):
+        return self.fmt(italic=True, text_wrap=True, valign="top", font_color=NOTE_COLOR)
+
+    @property
+    def number_fmt(self):
+        return self.fmt(align="center", valign="top", font_color=NOTE_COLOR, border=1,
+                        border_color=BORDER_COLOR)
+
+    def input_fmt(self, ftype: str, locked: bool = False):
+        props = dict(bg_color=INPUT_FILL, border=1, border_color=BORDER_COLOR, valign="top")
+        if not locked:
+            props["locked"] = False
+        if ftype in ("text", "longtext", "choice", "email"):
+            props["text_wrap"] = True
+        if ftype in ALIGN:
+            props["align"] = ALIGN[ftype]
+        if ftype in NUM_FORMATS:
+            props["num_format"] = NUM_FORMATS[ftype]
+        return self.fmt(**props)
+
+    def formula_fmt(self, kind: str = "", money: bool = False):
+        props = dict(bg_color=FORMULA_FILL, border=1, border_color=BORDER_COLOR, valign="top")
+        if kind == "percent":
+            props["num_format"] = PERCENT_FORMAT
+        elif money:
+            props["num_format"] = MONEY_FORMAT
+        return self.fmt(**props)
+
+    # Cells ------------------------------------------------------------------------------------------
+
+    def t(self, text: form.Text) -> str:
+        return text.get(self.lang)
+
+    def touch(self, key: str, row: int, col: int) -> None:
+        r, c = self.extent.get(key, (0, 0))
+        self.extent[key] = (max(r, row), max(c, col))
+
+    def put(self, key: str, row: int, col: int, value, fmt=None) -> None:
+        ws = self.sheets[key]
+        self.touch(key, row, col)
+        if value is None or value == "":
+            ws.write_blank(row, col, None, fmt)
+        elif isinstance(value, str):
+            ws.write_string(row, col, value, fmt)
+        else:
+            ws.write(row, col, value, fmt)
+
+    def write_input(self, key: str, row: int, col: int, f: form.Field, raw) -> None:
+        ws = self.sheets[key]
+        self.touch(key, row, col)
+        fmt = self.input_fmt(f.type)
+        if raw is None:
+            ws.write_blank(row, col, None, fmt)
+        elif isinstance(raw, bool):
+            ws.write_boolean(row, col, raw, fmt)
+        elif isinstance(raw, (_dt.date, _dt.datetime)):
+            ws.write_datetime(row, col, raw, self.input_fmt("date"))
+        elif isinstance(raw, str):
+            if f.type == "date" and _ISO_DATE.fullmatch(raw):
+                ws.write_datetime(row, col, _dt.date.fromisoformat(raw), fmt)
+            else:
+                ws.write_string(row, col, raw, fmt)
+        elif isinstance(raw, (int, float)):
+            ws.write_number(row, col, raw, fmt)
+        else:
+            raise TypeError(f"{f.name}: cannot write a {type(raw).__name__}")
+
+    def write_formula(self, comp: form.Computed, row: int, col: int, value, table_row: int | None = None):
+        key = comp.sheet
+        self.touch(key, row, col)
+        self.sheets[key].write_formula(row, col, formula(comp, self.lang, table_row),
+                                       self.formula_fmt(comp.kind, _money(comp)), value)
+
+    def validate(self, key: str, f: form.Field, first: str, last: str = "") -> None:
+        """One data validation, with its input message, over a cell or a column block."""
+        lang = self.lang
+        prompt = form.PROMPTS[f.type]
+        message = prompt.message.get(lang)
+        if f.hint is not None and f.hint.get(lang) not in message:
+            message = f"{f.hint.get(lang)}. {message}" if f.type != "phone" else f.hint.get(lang)
+        if f.required:
+            message = f"{message} ({self.required_text(f)})"
+        opts: dict[str, Any] = {"input_title": prompt.title.get(lang), "input_message": message,
+                                "ignore_blank": True}
+        if prompt.error is not None:
+            opts["error_title"] = prompt.title.get(lang)
+            opts["error_message"] = prompt.error.get(lang)
+        (r1, c1), (r2, c2) = _rc(first), _rc(last or first)
+        if f.type == "choice":
+            opts.update(validate="list", source="=" + form.LIST[f.options].name, error_type="stop")
+        elif f.type == "count":
+            opts.update(validate="integer", criteria=">=", value=0, error_type="warning")
+        elif f.type in ("amount", "number"):
+            opts.update(validate="decimal", criteria=">=", value=0, error_type="stop")
+        elif f.type == "date":
+            opts.update(validate="date", criteria="between", minimum=DATE_RANGE[0], maximum=DATE_RANGE[1],
+                        error_type="stop")
+        elif f.type == "measure":
+            # A number >= 0, at most 100 where the row's unit is %; text passes (the tool flags it).
+            x, unit = first, _unit_column(f)
+            rule = f"{x}>=0"
+            if unit is not None:
+                unit_cell = _letters(unit.cell) + x[len(_letters(x)):]
+                rule = f"AND({rule},OR({unit_cell}<>{_text(self._percent_label())},{x}<=100))"
+            opts.update(validate="custom", value=f"=OR(NOT(ISNUMBER({x})),{rule})",
+                        error_type="information")
+        elif f.type == "bin":
+            opts.update(validate="length", criteria="==", value=12, error_type="warning")
+        else:
+            opts.update(validate="any")
+        if self.sheets[key].data_validation(r1, c1, r2, c2, opts) != 0:
+            raise RuntimeError(f"data validation refused for {f.name}")
+
+    def _percent_label(self) -> str:
+        return form.option_label("unit", "percent", self.lang)
+
+    def set_width(self, key: str, col: int, width: float) -> None:
+        self.sheets[key].set_column(col, col, width)
+
+    # Whole workbook ---------------------------------------------------------------------------------
+
+    def write(self) -> None:
+        wb, lang = self.wb, self.lang
+        wb.set_properties({"title": self.t(form.FORM_TITLE), "created": CREATED,
+                           "comments": f"{form.TEMPLATE_ID} {form.TEMPLATE_VERSION} ({lang})"})
+        wb.set_custom_property("template_id", form.TEMPLATE_ID)
+        wb.set_custom_property("template_version", form.TEMPLATE_VERSION)
+        wb.set_custom_property("lang", lang)
+        for sheet in form.SHEETS:
+            self.sheets[sheet.key] = wb.add_worksheet(sheet.name(lang))
+        self.guide()
+        self.header()
+        self.indicators()
+        self.impact()
+        self.stats()
+        self.table_sheet(form.PARTNERS)
+        self.table_sheet(form.SUBGRANTS)
+        self.narratives()
+        self.lists()
+        self.meta()
+        self.names()
+        text_blocks: dict[str, list[str]] = {}
+        for f in form.ALL_FIELDS:
+            if f.type in TEXT_TYPES:
+                text_blocks.setdefault(f.sheet, []).append(f"{f.cell}:{f.last}" if f.last else f.cell)
+        for key, blocks in text_blocks.items():
+            # No green "number stored as text" triangles where digits are text (BIN, phone, names).
+            self.sheets[key].ignore_errors({"number_stored_as_text": " ".join(blocks)})
+        for sheet in form.SHEETS:
+            ws = self.sheets[sheet.key]
+            ws.protect(self.password, PROTECT_OPTIONS)
+            if sheet.state == "hidden":
+                ws.hide()
+            elif sheet.state == "veryHidden":
+                ws.very_hidden()
+            else:
+                self.page_setup(sheet.key)
+        self.sheets["header"].activate()
+
+    def page_setup(self, key: str) -> None:
+        ws = self.sheets[key]
+        if key in PORTRAIT:
+            ws.set_portrait()
+        else:
+            ws.set_landscape()
+        ws.set_paper(9)                 # A4
+        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.5, right=0.5, top=0.7, bottom=0.7)
+        ws.set_header("&C&A")
+        ws.set_footer(f"&L{form.TEMPLATE_ID} {form.TEMPLATE_VERSION}&R&P / &N")
+        last_row, last_col = self.extent.get(key, (0, 0))
+        ws.print_area(0, 0, last_row, last_col)
+        table = next((t for t in form.TABLES if t.sheet == key), None)
+        if table is not None:
+            ws.repeat_rows(table.header_row - 1)
+
+    def title(self, key: str, text: form.Text) -> None:
+        self.sheets[key].set_row(0, 24)
+        self.put(key, 0, 0, self.t(text), self.title_fmt)
+
+    # Sheets -----------------------------------------------------------------------------------------
+
+    def guide(self) -> None:
+        key, ws = "guide", self.sheets["guide"]
+        widths = (24, 96)                       # colour sample, explanation
+        for col, w in enumerate(widths):
+            self.set_width(key, col, w)
+        ws.hide_gridlines(2)
+        text_fmt = self.fmt(text_wrap=True, valign="top")
+        row = 0
+        for kind, text in form.GUIDE:
+            s = self.t(text).format(template_id=form.TEMPLATE_ID, version=form.TEMPLATE_VERSION)
+            if kind == "title":
+                self.title(key, text)
+                row += 2
+                continue
+            if kind in ("sample_input", "sample_formula"):
+                sample = self.input_fmt("text", locked=True) if kind == "sample_input" else self.formula_fmt()
+                self.put(key, row, 0, None, sample)
+                self.put(key, row, 1, s, text_fmt)
+                ws.set_row(row, LINE_PT + 5)
+                row += 1
+                continue
+            if kind == "heading":
+                row += 1
+                fmt, height = self.fmt(bold=True, font_size=12, valign="bottom"), 22
+            elif kind == "template":
+                row += 1
+                fmt, height = self.note_fmt, LINE_PT + 3
+            else:
+                fmt, height = text_fmt, _height((s, sum(widths)))
+            self.touch(key, row, 1)
+            ws.merge_range(row, 0, row, 1, s, fmt)
+            ws.set_row(row, height)
+            row += 1
+
+    def header(self) -> None:
+        key, ws = "header", self.sheets["header"]
+        widths = (45, 60, 38)
+        for col, w in enumerate(widths):
+            self.set_width(key, col, w)
+        self.title(key, form.SHEET_HEADINGS[key])
+        head_row = form.HEADER_FIRST_ROW - 2
+        for col, name in enumerate(("header_label", "header_value", "header_hint")):
+            self.put(key, head_row, col, self.t(form.TEMPLATE_TEXTS[name]), self.heading_fmt)
+        ws.set_row(head_row, 20)
+        for f in form.HEADER_FIELDS:
+            row, col = _rc(f.cell)
+            label = self.t(f.label)
+            hint = self.hint(f)
+            self.put(key, row, col - 1, label, self.label_fmt)
+            self.write_input(key, row, col, f, self.singles.get(f.name))
+            self.put(key, row, col + 1, hint, self.fmt(italic=True, text_wrap=True, valign="top",
+                                                       font_color=NOTE_COLOR, border=1,
+                                                       border_color=BORDER_COLOR))
+            self.validate(key, f, f.cell)
+            minimum = 4 * LINE_PT if f.type == "longtext" else LINE_PT + 5
+            ws.set_row(row, _height((label, widths[0]), (hint, widths[2]), minimum=minimum))
+        ws.freeze_panes(head_row + 1, 0)
+
+    def hint(self, f: form.Field) -> str:
+        parts = [self.t(form.PROMPTS[f.type].title)]
+        if f.hint is not None:
+            parts.append(self.t(f.hint))
+        if f.required:
+            parts.append(self.required_text(f))
+        return " · ".join(parts)
+
+    def required_text(self, f: form.Field) -> str:
+        return self.t(form.TEMPLATE_TEXTS["required" if f.required == "always" else "required_final"])
+
+    def table_block(self, table: form.Table) -> int:
+        """Column headings, № column, inputs, formulas and validations of a table; returns the last
+        column (zero-based)."""
+        key, ws = table.sheet, self.sheets[table.sheet]
+        head = table.header_row - 1
+        self.set_width(key, 0, NUMBER_WIDTH)
+        self.put(key, head, 0, self.t(form.TEMPLATE_TEXTS["number"]), self.heading_fmt)
+        headings = []
+        last_col = 0
+        for f in table.columns:
+            _, col = _rc(f.cell)
+            self.set_width(key, col, f.width)
+            self.put(key, head, col, self.t(f.label), self.heading_fmt)
+            headings.append((self.t(f.label), f.width))
+            last_col = max(last_col, col)
+        for c in table.computed:
+            _, col = _rc(c.cell)
+            width = COMPUTED_WIDTH.get(c.kind, 12)
+            self.set_width(key, col, width)
+            self.put(key, head, col, self.t(c.label), self.heading_fmt)
+            headings.append((self.t(c.label), width))
+            last_col = max(last_col, col)
+        ws.set_row(head, _height(*headings, bold=True))
+        rows = self.tables.get(table.key, [])
+        for i in range(table.capacity):
+            r = table.first_row - 1 + i
+            self.put(key, r, 0, i + 1, self.number_fmt)
+            given = rows[i] if i < len(rows) else {}
+            for f in table.columns:
+                self.write_input(key, r, _rc(f.cell)[1], f, given.get(f.name))
+            for c in table.computed:
+                self.write_formula(c, r, _rc(c.cell)[1], self.shown[c.name][i], table_row=r + 1)
+        for f in table.columns:
+            self.validate(key, f, f.cell, f.last)
+        for c in table.computed:
+            if c.kind == "status":
+                rng = f"{c.cell}:{c.last}"
+                for code, style in (("met", GOOD), ("exceeded", GOOD), ("not_met", BAD),
+                                    ("no_fact", PENDING)):
+                    ws.conditional_format(rng, {"type": "cell", "criteria": "==",
+                                                "value": _text(self.t(form.STATUSES[code])),
+                                                "format": self.cond(style)})
+        return last_col
+
+    def table_head(self, table: form.Table, last_col: int, note_row: int) -> None:
+        """Title (row 1) and note (merged across the table, at zero-based `note_row`) of a table sheet."""
+        key, ws = table.sheet, self.sheets[table.sheet]
+        self.title(key, table.label)
+        if table.note is not None:
+            note = self.t(table.note)
+            ws.merge_range(note_row, 0, note_row, last_col, note, self.note_fmt)
+            ws.set_row(note_row, _height((note, _table_width(table))))
+
+    def indicators(self) -> None:
+        table, key = form.INDICATORS, "indicators"
+        ws = self.sheets[key]
+        last_col = self.table_block(table)
+        self.table_head(table, last_col, note_row=table.header_row - 2)
+        f = form.DEVIATION_NOTE
+        row, col = _rc(f.cell)
+        # Column A (the table's №) is too narrow for this long label: it heads its input from the row
+        # above, merged across the table.
+        label = self.t(f.label)
+        ws.merge_range(row - 1, 0, row - 1, last_col, label,
+                       self.fmt(bold=True, text_wrap=True, valign="bottom"))
+        ws.set_row(row - 1, _height((label, _table_width(table)), bold=True, minimum=LINE_PT + 5))
+        self.put(key, row, 0, None, self.label_fmt)
+        ws.merge_range(row, col, row, last_col, "", self.input_fmt(f.type))
+        raw = self.singles.get(f.name)
+        if raw is not None:
+            self.write_input(key, row, col, f, raw)
+        self.validate(key, f, f.cell)
+        ws.set_row(row, 60)
+        ws.freeze_panes(table.header_row, 1)
+        ws.set_zoom(90)
+
+    def impact(self) -> None:
+        key, ws = "impact", self.sheets["impact"]
+        self.title(key, form.SHEET_HEADINGS[key])
+        fields = {f.name: f for f in form.IMPACT_FIELDS}
+        percent_of = {c.args: c for c in form.IMPACT_COMPUTED if c.kind == "percent"}   # (fact, plan)
+        first = form.IMPACT_ROWS[0]
+        _, plan_col = _rc(fields[first.plan].cell)
+        label_col, unit_col = plan_col - 2, plan_col - 1
+        first_percent = percent_of[(first.fact, first.plan)]
+        percent_col = _rc(first_percent.cell)[1]
+        widths = {0: NUMBER_WIDTH, label_col: 55, unit_col: 16, plan_col: 16, plan_col + 1: 16,
+                  percent_col: COMPUTED_WIDTH["percent"]}
+        for col, w in widths.items():
+            self.set_width(key, col, w)
+        head = form.IMPACT_FIRST_ROW - 2
+        texts = form.TEMPLATE_TEXTS
+        headings = {0: texts["number"], label_col: texts["impact_indicator"], unit_col: texts["impact_unit"],
+                    plan_col: texts["impact_plan"], plan_col + 1: texts["impact_fact"],
+                    percent_col: first_percent.label}
+        for col, text in headings.items():
+            self.put(key, head, col, self.t(text), self.heading_fmt)
+        ws.set_row(head, _height(*((self.t(t), widths[c]) for c, t in headings.items()), bold=True))
+        for i, imp in enumerate(form.IMPACT_ROWS):
+            plan, fact = fields[imp.plan], fields[imp.fact]
+            row, _ = _rc(plan.cell)
+            label = self.t(imp.label)
+            self.put(key, row, 0, i + 1, self.number_fmt)
+            self.put(key, row, label_col, label, self.label_fmt)
+            self.put(key, row, unit_col, self.t(imp.unit), self.label_fmt)
+            for f in (plan, fact):
+                r, c = _rc(f.cell)
+                self.write_input(key, r, c, f, self.singles.get(f.name))
+                self.validate(key, f, f.cell)
+            comp = percent_of[(imp.fact, imp.plan)]
+            r, c = _rc(comp.cell)
+            self.write_formula(comp, r, c, self.shown[comp.name])
+            ws.set_row(row, _height((label, widths[label_col]), minimum=LINE_PT + 5))
+        budget = [c for c in form.IMPACT_COMPUTED if c.kind != "percent"]
+        first_budget_row = min(_rc(c.cell)[0] for c in budget)
+        self.put(key, first_budget_row - 1, label_col, self.t(texts["budget_title"]), self.group_fmt)
+        ws.set_row(first_budget_row - 1, 22)
+        for comp in budget:
+            r, c = _rc(comp.cell)
+            ws.merge_range(r, c - 3, r, c - 1, self.t(comp.label), self.label_fmt)
+            self.write_formula(comp, r, c, self.shown[comp.name])
+            if comp.kind == "diff":
+                ws.conditional_format(r, c, r, c, {"type": "cell", "criteria": "<", "value": 0,
+                                                   "format": self.cond(BAD)})
+        ws.freeze_panes(head + 1, 0)
+
+    def stats(self) -> None:
+        key, ws = "stats", self.sheets["stats"]
+        self.title(key, form.SHEET_HEADINGS[key])
+        note = self.t(form.PROMPTS["count"].message)
+        width = 55
+        self.touch(key, 1, 1)
+        ws.merge_range(1, 0, 1, 1, note, self.note_fmt)
+        ws.set_row(1, _height((note, width + 16)))
+        fields = {f.name: f for f in form.STATS_FIELDS}
+        for g in form.STATS_GROUPS:
+            total = fields[g.total]
+            row, col = _rc(total.cell)
+            self.set_width(key, col - 1, width)
+            self.set_width(key, col, 16)
+            self.put(key, row - 1, col - 1, self.t(g.label), self.group_fmt)
+            ws.set_row(row - 1, 24)
+            for name in (g.total,) + g.parts:
+                f = fields[name]
+                r, c = _rc(f.cell)
+                label = self.t(f.label)
+                bold = name == g.total
+                self.put(key, r, c - 1, label, self.fmt(text_wrap=True, valign="top", border=1,
+                                                        border_color=BORDER_COLOR, bold=bold))
+                self.write_input(key, r, c, f, self.singles.get(name))
+                self.validate(key, f, f.cell)
+                ws.set_row(r, _height((label, width), bold=bold))
+            total_sum = next(c for c in form.STATS_COMPUTED if c.kind == "sum" and c.args == g.parts)
+            difference = next(c for c in form.STATS_COMPUTED
+                              if c.kind == "diff" and c.args == (total_sum.name, g.total))
+            for comp in (total_sum, difference):
+                r, c = _rc(comp.cell)
+                self.put(key, r, c - 1, self.t(comp.label), self.fmt(italic=True, valign="top", border=1,
+                                                                     border_color=BORDER_COLOR))
+                self.write_formula(comp, r, c, self.shown[comp.name])
+                if comp is difference:
+                    ws.conditional_format(r, c, r, c, {"type": "cell", "criteria": "!=", "value": 0,
+                                                       "format": self.cond(BAD)})
+
+    def table_sheet(self, table: form.Table) -> None:
+        key, ws = table.sheet, self.sheets[table.sheet]
+        last_col = self.table_block(table)
+        self.table_head(table, last_col, note_row=1)
+        if table is form.SUBGRANTS:
+            comp = form.SUBGRANT_TOTAL
+            r, c = _rc(comp.cell)
+            self.put(key, r, c - 1, self.t(comp.label), self.fmt(bold=True, align="right", valign="top"))
+            self.write_formula(comp, r, c, self.shown[comp.name])
+        ws.freeze_panes(table.header_row, 0)
+
+    def narratives(self) -> None:
+        key, ws = "narratives", self.sheets["narratives"]
+        self.title(key, form.SHEET_HEADINGS[key])
+        widths = (45, 110)
+        for col, w in enumerate(widths):
+            self.set_width(key, col, w)
+        head = form.NARRATIVE_FIRST_ROW - 2
+        for col, name in enumerate(("narrative_section", "narrative_text")):
+            self.put(key, head, col, self.t(form.TEMPLATE_TEXTS[name]), self.heading_fmt)
+        for f in form.NARRATIVES:
+            row, col = _rc(f.cell)
+            label = self.t(f.label)
+            self.put(key, row, col - 1, label, self.fmt(bold=True, text_wrap=True, valign="top", border=1,
+                                                        border_color=BORDER_COLOR))
+            self.write_input(key, row, col, f, self.singles.get(f.name))
+            self.validate(key, f, f.cell)
+            ws.set_row(row, LONGTEXT_HEIGHT if f.type == "longtext"
+                       else _height((label, widths[0]), bold=True, minimum=2 * LINE_PT))
+        ws.freeze_panes(head + 1, 0)
+
+    def lists(self) -> None:
+        key = "lists"
+        for col, lst in enumerate(form.LISTS):
+            self.set_width(key, col, 30)
+            self.put(key, 0, col, lst.key, self.fmt(bold=True))
+            for i, label in enumerate(lst.labels(self.lang)):
+                self.put(key, i + 1, col, label)
+
+    def meta(self) -> None:
+        values = {"meta_template_id": form.TEMPLATE_ID, "meta_template_version": form.TEMPLATE_VERSION,
+                  "meta_lang": self.lang}
+        self.set_width("meta", 0, 22)
+        self.set_width("meta", 1, 26)
+        for f in form.META_FIELDS:
+            row, col = _rc(f.cell)
+            self.put("meta", row, col - 1, f.label.get(self.lang))
+            self.put("meta", row, col, values[f.name])
+
+    def names(self) -> None:
+        wb, lang = self.wb, self.lang
+        for item in form.iter_named():
+            ref = _absolute(item.cell) + (f":{_absolute(item.last)}" if item.last else "")
+            wb.define_name(item.name, f"={_quote(form.sheet_title(item.sheet, lang))}!{ref}")
+        title = _quote(form.sheet_title("lists", lang))
+        from xlsxwriter.utility import xl_rowcol_to_cell
+        for col, lst in enumerate(form.LISTS):
+            first = xl_rowcol_to_cell(1, col, row_abs=True, col_abs=True)
+            last = xl_rowcol_to_cell(len(lst.options), col, row_abs=True, col_abs=True)
+            wb.define_name(lst.name, f"={title}!{first}:{last}")
+
+
+def _money(comp: form.Computed) -> bool:
+    """Does the formula add up tenge (shown with thousands separators)?"""
+    for name in comp.args:
+        f = form.FIELD.get(name)
+        if (f.type == "amount") if f is not None else _money(form.COMPUTED_BY_NAME[name]):
+            return True
+    return False
+
+
+def _table_width(table: form.Table) -> float:
+    return NUMBER_WIDTH + sum(f.width for f in table.columns) + sum(
+        COMPUTED_WIDTH.get(c.kind, 12) for c in table.computed)
+
+
+def _unit_column(f: form.Field) -> form.Field | None:
+    table = form.TABLE_OF.get(f.name)
+    if table is None:
+        return None
+    return next((c for c in table.columns if c.options == "unit"), None)
