@@ -54,6 +54,11 @@ SEVERITY_WORDS = {
     "warning": {"kk": "ескерту", "ru": "предупр.", "en": "warning"},
     "info": {"kk": "ақпарат", "ru": "инфо", "en": "info"},
 }
+COUNT_WORDS = {
+    "error": {"kk": "қателер", "ru": "ошибок", "en": "errors"},
+    "warning": {"kk": "ескертулер", "ru": "предупреждений", "en": "warnings"},
+    "info": {"kk": "ақпарат", "ru": "сведений", "en": "info"},
+}
 STATUS_WORDS = {
     True: {"kk": "ҚАБЫЛДАНДЫ", "ru": "ПРИНЯТ", "en": "ACCEPTED"},
     False: {"kk": "ТҮЗЕТУ ҚАЖЕТ", "ru": "ТРЕБУЕТ ИСПРАВЛЕНИЙ", "en": "NEEDS CORRECTIONS"},
@@ -66,8 +71,8 @@ def _print_result(result, lang_option):
     lang = result.message_lang(lang_option)
     counts = result.counts
     status = STATUS_WORDS[result.valid][lang]
-    line = (f"{result.path}: {status} — {counts['error']} {SEVERITY_WORDS['error'][lang]}, "
-            f"{counts['warning']} {SEVERITY_WORDS['warning'][lang]}, {counts['info']} {SEVERITY_WORDS['info'][lang]}")
+    line = f"{result.path}: {status} — " + ", ".join(
+        f"{COUNT_WORDS[s][lang]}: {counts[s]}" for s in ("error", "warning", "info"))
     if result.output:
         line += f"  → {result.output}"
     click.secho(line, fg="green" if result.valid else "red", bold=True)

@@ -149,8 +149,8 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
        "«{label}»: the fact {value} is below the plan ({expected})."),
     _c("partners-count", "warning", "declared partners differ from the partner rows",
        "Серіктестер саны (факт) {value}, ал серіктестер кестесінде {expected} жол.",
-       "Партнёров (факт) {value}, а в таблице партнёров {expected} строк.",
-       "Partners (fact) {value}, but the partner table has {expected} rows."),
+       "Партнёров (факт) {value}, а строк в таблице партнёров: {expected}.",
+       "Partners (fact) {value}, but rows in the partner table: {expected}."),
     _c("plan-missing", "error", "an indicator line without a plan",
        "{row}-жол, «{indicator}»: жоспар жазылмаған.",
        "Строка {row}, «{indicator}»: не указан план.",
@@ -171,11 +171,11 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
        "Строка {row}, «{indicator}»: факт {value}, план {expected}.",
        "Row {row}, «{indicator}»: fact {value}, plan {expected}."),
     _c("deviation-unexplained", "error", "a plan is not met and the deviation is not justified",
-       "{count} көрсеткіш жоспарға жетпеді, бірақ ауытқудың негіздемесі жазылмаған ({value}). "
+       "Жоспарға жетпеген көрсеткіштер: {count}, бірақ ауытқудың негіздемесі жазылмаған ({value}). "
        "Себебін жазыңыз.",
-       "{count} показателей не достигли плана, но обоснование отклонения не указано ({value}). "
+       "Не достигли плана показателей: {count}, но обоснование отклонения не указано ({value}). "
        "Объясните причину.",
-       "{count} indicators fell short of plan but the deviation is not justified ({value})."),
+       "Indicators short of plan: {count}, but the deviation is not justified ({value})."),
     _c("percent-out-of-range", "error", "a % value outside 0–100",
        "«{label}»: {value}% 0–100 аралығынан тыс.",
        "«{label}»: {value}% вне диапазона 0–100.",

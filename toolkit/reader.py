@@ -354,8 +354,9 @@ def _read_formula_cells(pkg, grid, comp: form.Computed, report: Report, titles) 
         row = i + 1 if table is not None else None
         has_formula = cell in formula_cells
         cached = grid.value(sheet, cell)
-        # Table formula rows matter only where the row is filled or someone typed over the formula.
-        if wanted_rows is not None and row not in wanted_rows and (has_formula or values.is_blank(cached)):
+        # Table formula rows matter only where the row is filled, someone typed over the formula, or the
+        # formula is gone (a row inserted into the table, or the formula cleared: layout-changed).
+        if wanted_rows is not None and row not in wanted_rows and has_formula:
             continue
         report.formulas.append(FormulaCell(comp.name, sheet, cell, row, has_formula, cached))
 

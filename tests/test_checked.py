@@ -1,0 +1,108 @@
+"""The checked copy: the NGO's workbook unchanged plus a validation sheet whose links jump to cells."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+import builders
+from toolkit import form
+from toolkit.validation import validate
+
+
+def parts(path):
+    with zipfile.ZipFile(path) as z:
+        return {i.filename: z.read(i) for i in z.infolist()}
+
+
+def test_copy_keeps_every_part_of_the_original(tmp_path):
+    from toolkit.template import write_template
+    src = tmp_path / "report.xlsx"
+    # Written by the template writer with data: cached formula results are present and must survive.
+    data = {"singles": builders.clean_singles(), "tables": builders.clean_tables()}
+    data["singles"]["stats_female"] = 394
+    write_template(src, "kk", data=data)
+    before = src.read_bytes()
+    result = validate(src, write_copy=True)
+    assert src.read_bytes() == before
+    out = tmp_path / "report.checked.xlsx"
+    assert result.output == str(out)
+    old, new = parts(src), parts(out)
+    changed = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml"}
+    for name, body in old.items():
+        if name in changed:
+            continue
+        if body != new[name]:
+            # Only the previously selected tab may differ, and only by its tabSelected flag.
+            assert body.replace(b' tabSelected="1"', b"") == new[name], name
+    added = set(new) - set(old)
+    assert len(added) == 1 and added.pop().startswith("xl/worksheets/")
+    # cached formula values are still there in the copy
+    from toolkit.package import open_package
+    sheet, cell = form.sheet_title("stats", "kk"), form.COMPUTED_BY_NAME["calc_stats_gender_sum"].cell
+    with open_package(out) as pkg:
+        grid = pkg.values(sheet)
+        r, c = int(cell[1:]) - 1, 1
+        assert grid[r][c] == 1083
+        assert form.VALIDATION_SHEET.kk in [s.title for s in pkg.sheets]
+        assert pkg.names.keys() >= set(form.input_names())
+
+
+def test_validation_sheet_content_and_links(tmp_path):
+    from openpyxl import load_workbook
+    src = builders.clean(tmp_path / "r.xlsx", lang="ru", stats_female=394)
+    result = validate(src, write_copy=True)
+    wb = load_workbook(result.output)
+    ws = wb[form.VALIDATION_SHEET.ru]
+    assert wb.sheetnames[-1] == form.VALIDATION_SHEET.ru
+    assert "ИСПРАВЛЕНИЙ" in ws["A2"].value
+    texts = [[c.value for c in row] for row in ws.iter_rows()]
+    flat = [v for row in texts for v in row if v is not None]
+    assert "Мужчины + Женщины = 1 083, но всего 1 076." in flat
+    links = [c.hyperlink.location for row in ws.iter_rows() for c in row if c.hyperlink]
+    sheet = form.sheet_title("stats", "ru")
+    total = form.FIELD["stats_gender_total"].cell
+    assert f"'{sheet}'!{total}" in links
+
+
+def test_clean_copy_says_accepted(tmp_path):
+    from openpyxl import load_workbook
+    result = validate(builders.clean(tmp_path / "r.xlsx"), write_copy=True)
+    ws = load_workbook(result.output)[form.VALIDATION_SHEET.kk]
+    assert ws["A2"].value.startswith("ҚАБЫЛДАНДЫ")
+
+
+def test_revalidating_a_checked_copy_replaces_its_sheet(tmp_path):
+    from openpyxl import load_workbook
+    first = validate(builders.clean(tmp_path / "r.xlsx", stats_female=394), write_copy=True)
+    second = validate(first.output, write_copy=True)
+    assert second.output.endswith("r.checked.checked.xlsx")
+    names = load_workbook(second.output).sheetnames
+    assert names.count(form.VALIDATION_SHEET.kk) == 1
+
+
+def test_macros_are_reported_and_dropped_from_the_copy(tmp_path):
+    src = builders.clean(tmp_path / "r.xlsm")
+    data = src.read_bytes()
+    zin = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in zin.infolist():
+            body = zin.read(info)
+            if info.filename == "[Content_Types].xml":
+                body = body.replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+                body = body.replace(b"</Types>", b'<Default Extension="bin" ContentType="application/'
+                                    b'vnd.ms-office.vbaProject"/></Types>')
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                body = body.replace(b"</Relationships>", b'<Relationship Id="rIdVba" Type="http://schemas.'
+                                    b'microsoft.com/office/2006/relationships/vbaProject" '
+                                    b'Target="vbaProject.bin"/></Relationships>')
+            z.writestr(info, body)
+        z.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0fake vba project")
+    src.write_bytes(out.getvalue())
+    result = validate(src, write_copy=True)
+    assert "macros-present" in builders.codes(result)
+    assert result.output.endswith(".checked.xlsx")
+    copy = parts(result.output)
+    assert "xl/vbaProject.bin" not in copy
+    assert b"macroEnabled" not in copy["[Content_Types].xml"]

@@ -1,0 +1,87 @@
+"""The command line is a thin shell over the library: its JSON equals the library's result, its exit
+codes follow csvkit (0 fine, 1 problems, 2 usage), and every command has help with an example."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+import builders
+import cli
+from toolkit import validation
+
+
+def run(args):
+    return CliRunner().invoke(cli.cli, args)
+
+
+def test_validate_json_equals_library(tmp_path):
+    good = builders.clean(tmp_path / "good.xlsx")
+    bad = builders.clean(tmp_path / "bad.xlsx", stats_female=394)
+    result = run(["validate", str(good), str(bad), "--json", "--no-copy"])
+    assert result.exit_code == 1, result.output
+    payload = json.loads(result.stdout)
+    expected = validation.summary([validation.validate(good), validation.validate(bad)])
+    assert payload == json.loads(json.dumps(expected))
+    assert payload["valid"] is False
+    assert [f["valid"] for f in payload["files"]] == [True, False]
+    first = payload["files"][1]
+    assert set(first) == {"path", "sha256", "valid", "template_version", "lang", "output", "counts",
+                          "findings"}
+    assert set(first["counts"]) == {"error", "warning", "info"}
+    assert set(first["findings"][0]) == {"code", "severity", "sheet", "cell", "field", "row", "value",
+                                         "expected", "message"}
+
+
+def test_validate_json_language_and_dates(tmp_path):
+    bad = builders.clean(tmp_path / "bad.xlsx", period_end=builders.dt.date(2024, 5, 1))
+    payload = json.loads(run(["validate", str(bad), "--json", "--no-copy", "--lang", "en"]).stdout)
+    f = [f for f in payload["files"][0]["findings"] if f["code"] == "period-order"][0]
+    assert f["value"] == "2024-05-01" and f["expected"] == "2024-05-27"
+    assert f["message"].startswith("The project ends")
+
+
+def test_validate_exit_codes_and_copy(tmp_path):
+    good = builders.clean(tmp_path / "good.xlsx")
+    before = good.read_bytes()
+    result = run(["validate", str(good), "--out-dir", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "good.checked.xlsx").exists()
+    assert good.read_bytes() == before
+    assert "good.xlsx" in result.output
+    assert run(["validate", str(tmp_path / "missing.xlsx")]).exit_code == 2
+    assert run(["validate"]).exit_code == 2
+    assert run(["validate", str(good), "--lang", "xx"]).exit_code == 2
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"")
+    assert run(["validate", str(broken), "--no-copy"]).exit_code == 1
+
+
+def test_merge_usage_errors(tmp_path):
+    assert run(["merge", str(tmp_path)]).exit_code == 2           # no -o
+    assert run(["merge", "-o", str(tmp_path / "r.xlsx")]).exit_code == 2
+
+
+@pytest.mark.parametrize("command", sorted(cli.cli.commands))
+def test_commands_have_help_with_example(command):
+    result = run([command, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output
+
+
+def test_help_is_fast_and_imports_no_heavy_library():
+    code = "import sys, cli; print(sorted(m for m in ('pandas', 'openpyxl', 'xlsxwriter', 'numpy') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=builders.ROOT, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_validate_imports_no_pandas_or_openpyxl(tmp_path):
+    good = builders.clean(tmp_path / "good.xlsx")
+    code = ("import sys, runpy; sys.argv=['esep','validate',%r,'--no-copy'];\n"
+            "try:\n    runpy.run_path('cli.py', run_name='__main__')\nexcept SystemExit: pass\n"
+            "print(sorted(m for m in ('pandas', 'openpyxl', 'numpy') if m in sys.modules))") % str(good)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=builders.ROOT)
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr

@@ -1,0 +1,297 @@
+"""Every rule: a workbook filled from the template through its defined names, with exactly one thing
+broken, gives that rule's code, severity and cell. A clean workbook gives nothing above info."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+
+import pytest
+
+import builders
+from toolkit import form, rules
+from toolkit.findings import CATALOGUE
+from toolkit.validation import validate
+
+
+def cell_of(name, lang="kk"):
+    f = form.FIELD.get(name) or form.COMPUTED_BY_NAME[name]
+    return form.sheet_title(f.sheet, lang), f.cell
+
+
+def table_cell(name, row):
+    f = form.FIELD[name]
+    table = form.TABLE_OF[name]
+    return form.sheet_title(table.sheet, "kk"), f"{f.cell.rstrip('0123456789')}{table.first_row + row - 1}"
+
+
+def findings_for(result, code):
+    return [f for f in result.findings if f.code == code]
+
+
+def assert_finding(result, code, severity, sheet_cell, field=None, row=None):
+    found = findings_for(result, code)
+    assert found, f"{code} not found in {[f.code for f in result.findings]}"
+    sheet, cell = sheet_cell
+    match = [f for f in found if f.sheet == sheet and f.cell == cell]
+    assert match, f"{code} at {[(f.sheet, f.cell) for f in found]}, expected {sheet}!{cell}"
+    f = match[0]
+    assert f.severity == severity
+    if field:
+        assert f.field == field
+    if row is not None:
+        assert f.row == row
+    for lang in ("kk", "ru", "en"):
+        text = f.message(lang)
+        assert text and "{" not in text, text
+    return f
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_clean_workbook_has_nothing_above_info(tmp_path, lang):
+    result = validate(builders.clean(tmp_path / "clean.xlsx", lang=lang))
+    assert result.readable and result.valid
+    assert builders.above_info(result) == []
+    assert result.lang == lang and result.template_version == form.TEMPLATE_VERSION
+
+
+SINGLE_CASES = [
+    # code, severity, changes, field whose cell carries the finding
+    ("required-value", "error", {"org_name": None}, "org_name"),
+    ("type-error", "error", {"grant_amount": "жеті миллион"}, "grant_amount"),
+    ("text-number", "info", {"grant_amount": "7 000 000"}, "grant_amount"),
+    ("text-date", "info", {"report_date": "05.12.2024"}, "report_date"),
+    ("unknown-option", "warning", {"region": "Жетысуская обл."}, "region"),
+    ("bin-invalid", "error", {"org_bin": "240540001230" if not builders.values.bin_is_valid("240540001230")
+                              else "240540001231"}, "org_bin"),
+    ("phone-invalid", "warning", {"org_phone": "12345"}, "org_phone"),
+    ("period-order", "error", {"period_end": dt.date(2024, 5, 1)}, "period_end"),
+    ("agreement-after-start", "warning", {"agreement_date": dt.date(2024, 5, 28)}, "agreement_date"),
+    ("gender-sum", "error", {"stats_female": 394}, "stats_gender_total"),
+    ("category-sum", "error", {"stats_cat_youth": 130}, "stats_cat_total"),
+    ("age-sum", "error", {"stats_age_17_22": 30}, "stats_age_total"),
+    ("beneficiaries-mismatch", "warning", {"impact_direct_beneficiaries_fact": 1100},
+     "impact_direct_beneficiaries_fact"),
+    ("elderly-age", "warning", {"stats_age_46_58": 150, "stats_age_33_45": 793}, "stats_cat_elderly"),
+    ("budget-exceeds-grant", "error", {"impact_purchases_fact": 6200000}, "calc_budget_total"),
+    ("budget-unaccounted", "warning", {"impact_purchases_fact": 6000000}, "calc_budget_total"),
+    ("impact-not-met", "warning", {"impact_staff_fact": 3, "deviation_note": "Бір қызметкер жұмыстан кетті."},
+     "impact_staff_fact"),
+    ("partners-count", "warning", {"impact_partners_fact": 3}, "impact_partners_fact"),
+    ("narrative-missing", "error", {"text_goal": None}, "text_goal"),
+    ("success-story-length", "warning", {"text_success_story": "Айгүл семинарға келді. Ол риза болды."},
+     "text_success_story"),
+    ("success-story-contact", "warning", {"text_story_person": None}, "text_story_person"),
+]
+
+
+@pytest.mark.parametrize("code,severity,changes,field", SINGLE_CASES, ids=[c[0] for c in SINGLE_CASES])
+def test_single_field_rules(tmp_path, code, severity, changes, field):
+    result = validate(builders.clean(tmp_path / "r.xlsx", **changes))
+    assert_finding(result, code, severity, cell_of(field), field=field)
+
+
+def test_totals_disagree(tmp_path):
+    result = validate(builders.clean(tmp_path / "r.xlsx", stats_cat_total=1080))
+    f = assert_finding(result, "totals-disagree", "error", cell_of("stats_gender_total"))
+    assert "1 080" in f.message("kk") and "1 076" in f.message("kk")
+
+
+def test_gender_message_in_users_words(tmp_path):
+    result = validate(builders.clean(tmp_path / "r.xlsx", stats_female=394))
+    f = findings_for(result, "gender-sum")[0]
+    assert f.value == 1083 and f.expected == 1076
+    assert f.message("kk") == "Ерлер + Әйелдер = 1 083, бірақ барлығы 1 076."
+    assert f.message("ru") == "Мужчины + Женщины = 1 083, но всего 1 076."
+
+
+def test_budget_unaccounted_gives_the_difference(tmp_path):
+    result = validate(builders.clean(tmp_path / "r.xlsx", impact_purchases_fact=6000000))
+    f = findings_for(result, "budget-unaccounted")[0]
+    assert f.value == 6878100 and f.expected == 7000000
+    assert "121 900" in f.message("kk")
+
+
+def test_interim_report_narrative_is_info(tmp_path):
+    result = validate(builders.clean(tmp_path / "r.xlsx", report_type="аралық", text_goal=None,
+                                     text_change=None))
+    assert_finding(result, "narrative-missing", "info", cell_of("text_goal"))
+    assert not [f for f in findings_for(result, "narrative-missing") if f.field == "text_change"]
+
+
+def with_rows(tmp_path, edit_rows, **singles):
+    tables = builders.clean_tables()
+    edit_rows(tables)
+    data = builders.clean_singles()
+    data.update(singles)
+    return validate(builders.fill(tmp_path / "r.xlsx", data, tables))
+
+
+TABLE_CASES = [
+    ("plan-missing", "error", lambda t: t["ind"][1].update(ind_plan=None), "ind_plan", 2, {}),
+    ("fact-missing", "error", lambda t: t["ind"][1].update(ind_fact=None), "ind_fact", 2, {}),
+    ("fact-is-threshold", "warning", lambda t: t["ind"][2].update(ind_fact="80%-дан кем емес"),
+     "ind_fact", 3, {}),
+    ("indicator-not-met", "warning", lambda t: t["ind"][1].update(ind_fact=550), "ind_fact", 2,
+     {"deviation_note": "Екі аудандағы семинар ауа райына байланысты қысқарды."}),
+    ("deviation-unexplained", "error", lambda t: t["ind"][1].update(ind_fact=550), "deviation_note", None,
+     {"deviation_note": "жоспарланған іс-шараларда ауытқу орын алған жоқ."}),
+    ("percent-out-of-range", "error", lambda t: t["ind"][2].update(ind_fact=120), "ind_fact", 3, {}),
+    ("date-order", "error", lambda t: t["ind"][0].update(ind_date_end=dt.date(2024, 7, 1)),
+     "ind_date_end", 1, {}),
+    ("date-outside-period", "warning", lambda t: t["ind"][3].update(ind_date_end=dt.date(2024, 12, 15)),
+     "ind_date_end", 4, {}),
+    ("long-result-missing", "warning", lambda t: t["ind"][3].update(ind_long_result=None),
+     "ind_long_result", 4, {}),
+]
+
+
+@pytest.mark.parametrize("code,severity,edit,field,row,singles", TABLE_CASES, ids=[c[0] for c in TABLE_CASES])
+def test_indicator_rules(tmp_path, code, severity, edit, field, row, singles):
+    result = with_rows(tmp_path, edit, **singles)
+    where = table_cell(field, row) if row else cell_of(field)
+    assert_finding(result, code, severity, where, field=field, row=row)
+
+
+def test_subgrant_total(tmp_path):
+    result = with_rows(tmp_path, lambda t: t["subgrant"][0].update(subgrant_amount=7_000_000))
+    assert_finding(result, "subgrant-total", "warning", cell_of("calc_subgrant_total"))
+
+
+def test_status_uses_operator_at_most(tmp_path):
+    def edit(t):
+        t["ind"][1].update(ind_operator="аспайды (≤)", ind_plan=600, ind_fact=650)
+    result = with_rows(tmp_path, edit, deviation_note="Қатысушылар көп болды.")
+    f = assert_finding(result, "indicator-not-met", "warning", table_cell("ind_fact", 2), row=2)
+    assert f.expected == "≤ 600"
+
+
+def test_blank_task_and_activity_mean_same_as_above(tmp_path):
+    from toolkit.reader import read
+    report = read(builders.clean(tmp_path / "r.xlsx"))
+    rows = report.tables["ind"]
+    assert [r.values["ind_task"] for r in rows] == ["1-міндет. Оқыту"] * 3 + ["2-міндет. Ақпарат"]
+    assert rows[1].filled_down == {"ind_task", "ind_activity"}
+    assert rows[3].values["ind_participants"] == 0      # "-" is zero
+
+
+def test_formula_overwritten(tmp_path):
+    def edit(wb):
+        sheet, cell = cell_of("calc_stats_gender_sum")
+        wb[sheet][cell] = 1076
+    out = builders.fill(tmp_path / "r.xlsx", builders.clean_singles(), builders.clean_tables(), edit=edit)
+    result = validate(out)
+    f = assert_finding(result, "formula-overwritten", "warning", cell_of("calc_stats_gender_sum"))
+    assert f.value == 1076 and f.expected == 1076
+
+
+def _patch_part(path, part_name, fn):
+    """Rewrite one member of a zip in place (the test's own file)."""
+    data = path.read_bytes()
+    zin = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            body = zin.read(info)
+            if info.filename == part_name:
+                body = fn(body)
+            zout.writestr(info, body)
+    path.write_bytes(out.getvalue())
+
+
+def _sheet_part(path, title):
+    from toolkit.package import open_package
+    with open_package(path) as pkg:
+        return pkg.sheet(title).part
+
+
+def test_cached_value_stale(tmp_path):
+    from toolkit.template import write_template
+    out = tmp_path / "r.xlsx"
+    write_template(out, "kk", data={"singles": builders.clean_singles(), "tables": builders.clean_tables()})
+    assert builders.above_info(validate(out)) == []
+    sheet, cell = cell_of("calc_stats_gender_sum")
+
+    def stale(body):
+        text = body.decode()
+        new = re.sub(rf'(<c r="{cell}"[^>]*>(?:(?!</c>).)*?<v>)[^<]*(</v>)', r"\g<1>999\g<2>", text, count=1)
+        assert new != text
+        return new.encode()
+    _patch_part(out, _sheet_part(out, sheet), stale)
+    result = validate(out)
+    f = assert_finding(result, "cached-value-stale", "info", (sheet, cell))
+    assert f.value == 999 and f.expected == 1076
+
+
+def test_template_unknown(tmp_path):
+    import xlsxwriter
+    out = tmp_path / "other.xlsx"
+    wb = xlsxwriter.Workbook(out)
+    wb.add_worksheet().write(0, 0, "hello")
+    wb.close()
+    result = validate(out)
+    assert builders.codes(result) == ["template-unknown"] and not result.valid
+
+
+def test_template_outdated(tmp_path):
+    def edit(wb):
+        wb["_meta"]["B2"] = "0.9.0"
+    out = builders.fill(tmp_path / "r.xlsx", builders.clean_singles(), builders.clean_tables(), edit=edit)
+    result = validate(out)
+    assert_finding(result, "template-outdated", "warning", ("_meta", "B2"))
+    assert result.valid
+
+
+def test_file_unreadable(tmp_path):
+    out = tmp_path / "notes.xlsx"
+    out.write_text("this is not a workbook")
+    result = validate(out)
+    assert builders.codes(result) == ["file-unreadable"]
+    assert "xlsx" in result.findings[0].message("kk")
+
+
+def test_names_deleted_fall_back_to_cells(tmp_path):
+    def edit(wb):
+        for name in list(wb.defined_names):
+            del wb.defined_names[name]
+    out = builders.fill(tmp_path / "r.xlsx", builders.clean_singles(), builders.clean_tables(), edit=edit)
+    result = validate(out)
+    assert [f.code for f in builders.above_info(result)] == ["names-missing"]
+    assert result.report.values["stats_gender_total"] == 1076
+    assert len(result.report.tables["ind"]) == 4
+
+
+def test_protection_removed(tmp_path):
+    sheet, _ = cell_of("stats_male")
+
+    def edit(wb):
+        wb[sheet].protection.sheet = False
+    out = builders.fill(tmp_path / "r.xlsx", builders.clean_singles(), builders.clean_tables(), edit=edit)
+    result = validate(out)
+    found = findings_for(result, "protection-removed")
+    assert [(f.sheet, f.severity) for f in found] == [(sheet, "info")]
+
+
+def test_layout_changed_when_table_columns_differ(tmp_path):
+    def edit(wb):
+        dn = wb.defined_names["ind_plan"]
+        dn.attr_text = dn.attr_text.replace("$155", "$120")
+    out = builders.fill(tmp_path / "r.xlsx", builders.clean_singles(), builders.clean_tables(), edit=edit)
+    result = validate(out)
+    assert findings_for(result, "layout-changed")
+    assert result.report.tables["ind"][0].values["ind_plan"] == 10
+
+
+def test_every_rule_code_is_in_the_catalogue_and_tested():
+    tested = {c[0] for c in SINGLE_CASES} | {c[0] for c in TABLE_CASES} | {
+        "totals-disagree", "subgrant-total", "formula-overwritten", "cached-value-stale", "template-unknown",
+        "template-outdated", "file-unreadable", "names-missing", "protection-removed", "layout-changed",
+        "dash-as-zero", "macros-present"}
+    assert rules.all_codes() <= set(CATALOGUE)
+    spec = (builders.ROOT.parent / "shared" / "spec" / "report_form.md")
+    if spec.exists():
+        spec_codes = set(re.findall(r"^\| `([a-z-]+)`(?: / `([a-z-]+)`)? \| (?:error|warning|info)", spec.read_text(), re.M))
+        spec_codes = {c for pair in spec_codes for c in pair if c}
+        assert spec_codes <= set(CATALOGUE)
+        assert spec_codes - {"duplicate-submission"} <= tested
