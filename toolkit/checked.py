@@ -82,13 +82,13 @@ def build_sheet(result, lang: str, today: _dt.date | None = None) -> NewSheet:
     for f in result.findings:
         first.setdefault(f.code, f)
     rows.append([Cell(_t("by_rule", lang), "title")])
-    rows.append([Cell(_t("severity", lang), "header"), Cell(_t("code", lang), "header"),
-                 Cell(_t("count", lang), "header"), Cell(_t("example", lang), "header")])
+    rows.append([Cell(_t("count", lang), "header"), Cell(_t("severity", lang), "header"),
+                 Cell(_t("example", lang), "header"), Cell(_t("code", lang), "header")])
     if not result.findings:
         rows.append([Cell(_t("none", lang), "ok")])
     for code, f in first.items():
-        rows.append([Cell(_t(f.severity, lang), f.severity), Cell(code), Cell(by_code[code], "number"),
-                     Cell(f.message(lang), "wrap")])
+        rows.append([Cell(by_code[code], "number"), Cell(_t(f.severity, lang), f.severity),
+                     Cell(f.message(lang), "wrap"), Cell(code, "muted")])
     rows.append([])
 
     rows.append([Cell(_t("all", lang), "title")])
@@ -109,15 +109,32 @@ def build_sheet(result, lang: str, today: _dt.date | None = None) -> NewSheet:
             Cell(f.code, "muted"),
         ])
     last = len(rows)
+    widths = {0: 16, 1: 16, 2: 70, 3: 32, 4: 24, 5: 22, 6: 22, 7: 24}
     return NewSheet(
         title=form.VALIDATION_SHEET.get(lang),
         rows=rows,
-        col_widths={0: 16, 1: 16, 2: 70, 3: 32, 4: 24, 5: 22, 6: 22, 7: 24},
+        col_widths=widths,
+        row_heights=_row_heights(rows, widths),
         freeze_rows=0,
         merges=["A1:H1", "A2:H2"],
         autofilter=f"A{header_row + 1}:H{max(last, header_row + 1)}" if result.findings else None,
         tab_color="C00000" if not ok else "00B050",
     )
+
+
+def _row_heights(rows, widths) -> dict[int, float]:
+    """Explicit heights for rows with wrapped text: spreadsheet programs do not re-fit rows on open."""
+    heights = {}
+    for r, row in enumerate(rows):
+        lines = 1
+        for c, cell in enumerate(row):
+            if cell is None or cell.style not in ("wrap", "header") or not isinstance(cell.value, str):
+                continue
+            per_line = max(int(widths.get(c, 10) * 1.1), 1)
+            lines = max(lines, sum(-(-max(len(part), 1) // per_line) for part in cell.value.split("\n")))
+        if lines > 1:
+            heights[r] = min(15 * lines, 400)
+    return heights
 
 
 def _basename(path: str) -> str:

@@ -86,11 +86,12 @@ def read(path) -> Report:
         report.findings.append(Finding("file-unreadable", value=exc.detail or None,
                                        params={"reason": exc.reason}))
         if not report.sha256:
-            report.sha256 = _sha256_or_blank(path)
+            report.sha256 = file_sha256(path)
     return report
 
 
-def _sha256_or_blank(path) -> str:
+def file_sha256(path) -> str:
+    """SHA-256 of a file's bytes ("" when it cannot be read)."""
     import hashlib
     try:
         h = hashlib.sha256()
@@ -227,13 +228,21 @@ def _locate_column(pkg, f, titles, lang) -> tuple[str, list[str], bool] | None:
     if ref:
         resolved = resolve_ref(ref)
         if resolved and resolved[0] in titles:
-            cells = range_cells(resolved[1].replace("$", ""))
+            cells = _cells_or_none(resolved[1])
             if cells and len({"".join(ch for ch in c if ch.isalpha()) for c in cells}) == 1:
                 return resolved[0], cells, True
     title = _sheet_title(f.sheet, titles, lang)
     if title is None:
         return None
     return title, range_cells(f"{f.cell}:{f.last}"), False
+
+
+def _cells_or_none(ref: str) -> list[str] | None:
+    """The cells of a defined name's range, or None when it is malformed or absurdly large."""
+    try:
+        return range_cells(ref.replace("$", ""))
+    except ValueError:
+        return None
 
 
 def _read_table(pkg, grid, table: form.Table, report: Report, titles, missing_names) -> None:
@@ -339,7 +348,7 @@ def _read_formula_cells(pkg, grid, comp: form.Computed, report: Report, titles) 
     if ref:
         resolved = resolve_ref(ref)
         if resolved and resolved[0] in titles:
-            sheet, cells = resolved[0], range_cells(resolved[1].replace("$", ""))
+            sheet, cells = resolved[0], _cells_or_none(resolved[1])
     if cells is None:
         sheet = _sheet_title(comp.sheet, titles, report.lang)
         if sheet is None:
@@ -424,7 +433,6 @@ def _reading_findings(f: form.Field, parsed: values.Parsed, raw, sheet, cell, ro
     elif isinstance(parsed.value, _Unknown):
         out.append(Finding("unknown-option", sheet=sheet, cell=cell, field=f.name, row=row,
                            value=str(parsed.value),
-                           expected=" | ".join(o.code for o in form.LIST[f.options].options),
                            params={"options": form.Text(*(", ".join(form.LIST[f.options].labels(lang))
                                                           for lang in ("kk", "ru", "en")))}))
     elif parsed.note in ("text-number", "text-date", "dash-as-zero"):

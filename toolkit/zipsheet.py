@@ -82,6 +82,7 @@ class NewSheet:
     merges: list = field(default_factory=list)        # ["A1:F1", ...]
     autofilter: str | None = None                     # "A8:H120"
     tab_color: str | None = None                      # "FF0000" (or ARGB "FFFF0000")
+    row_heights: dict = field(default_factory=dict)   # 0-based row -> height in points
 
 
 # --------------------------------------------------------------------------------------------- constants
@@ -626,8 +627,10 @@ def _sheet_xml(sheet: NewSheet, ns_main: str, style_index: Callable[[str], int],
                     cell.value if isinstance(cell.value, str) else str(cell.value))[:255]
                 links.append(f'<hyperlink ref="{ref}" location="{_esc_attr(loc)}"'
                              + (f' display="{_esc_attr(disp)}"' if disp else "") + "/>")
+        height = sheet.row_heights.get(r - 1)
+        ht = f' ht="{float(height):g}" customHeight="1"' if height else ""
         if cells:
-            out_rows.append(f'<row r="{r}">' + "".join(cells) + "</row>")
+            out_rows.append(f'<row r="{r}"{ht}>' + "".join(cells) + "</row>")
 
     parts = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
              f'<worksheet xmlns="{ns_main}">']
