@@ -10,7 +10,7 @@ import datetime as _dt
 from collections import Counter
 
 from . import __version__, form
-from .findings import CATALOGUE, Finding, show
+from .findings import Finding, show
 from .form import Text
 from .zipsheet import Cell, NewSheet, add_sheet
 
@@ -148,6 +148,3 @@ def write_checked_copy(result, target, today: _dt.date | None = None) -> None:
     drop = bool(result.report and result.report.has_macros)
     add_sheet(result.path, target, sheet, replace_existing=True, activate=True, drop_macros=drop)
 
-
-def known_codes() -> list[str]:
-    return list(CATALOGUE)

@@ -11,7 +11,7 @@ replace them without touching logic. No I/O happens here; the form checks itself
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterator
 
 TEMPLATE_ID = "kz-grant-final-report"

@@ -7,7 +7,6 @@ reading as a finding so nothing is silently guessed.
 """
 from __future__ import annotations
 
-import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,6 +102,10 @@ def file_sha256(path) -> str:
         return ""
 
 
+# Sheets that carry inputs (their protection matters); the guide and hidden sheets do not.
+FORM_SHEETS = tuple(dict.fromkeys(f.sheet for f in form.ALL_FIELDS))
+
+
 class _Grid:
     """Cell access by A1 on sheets of one package, each sheet read once."""
 
@@ -171,13 +174,7 @@ def _read_package(pkg, report: Report) -> None:
         sheet, cell, by_name = loc
         if not by_name:
             missing_names.append((f.name, sheet, cell))
-        raw = grid.value(sheet, cell)
-        report.where[f.name] = (sheet, cell)
-        report.raw[f.name] = raw
-        parsed = _parse(f, raw)
-        report.parsed[f.name] = parsed
-        report.values[f.name] = parsed.value
-        report.findings.extend(_reading_findings(f, parsed, raw, sheet, cell, None))
+        _set_single(report, f, grid.value(sheet, cell), sheet, cell)
 
     # 3. Tables.
     for table in form.TABLES:
@@ -193,12 +190,21 @@ def _read_package(pkg, report: Report) -> None:
                                        params={"count": len(missing_names)}))
 
     # 5. Protection switched off on a form sheet.
-    for key in ("header", "indicators", "impact", "stats", "partners", "subgrants", "narratives"):
+    for key in FORM_SHEETS:
         title = _sheet_title(key, titles, report.lang)
         if title and not pkg.sheet_protected(title):
             report.findings.append(Finding("protection-removed", sheet=title))
     if report.has_macros:
         report.findings.append(Finding("macros-present"))
+
+
+def _set_single(report: Report, f: form.Field, raw, sheet: str, cell: str) -> None:
+    report.where[f.name] = (sheet, cell)
+    report.raw[f.name] = raw
+    parsed = _parse(f, raw)
+    report.parsed[f.name] = parsed
+    report.values[f.name] = parsed.value
+    report.findings.extend(_reading_findings(f, parsed, raw, sheet, cell, None))
 
 
 def _sheet_title(key: str, titles: set[str], lang: str | None) -> str | None:
@@ -321,14 +327,7 @@ def report_from_raw(singles: dict[str, Any], tables: dict[str, list[dict[str, An
     report = Report(path="", template_id=form.TEMPLATE_ID, template_version=form.TEMPLATE_VERSION,
                     lang=lang, readable=True)
     for f in form.SINGLE_FIELDS:
-        raw = singles.get(f.name)
-        sheet = form.sheet_title(f.sheet, lang)
-        report.where[f.name] = (sheet, f.cell)
-        report.raw[f.name] = raw
-        parsed = _parse(f, raw)
-        report.parsed[f.name] = parsed
-        report.values[f.name] = parsed.value
-        report.findings.extend(_reading_findings(f, parsed, raw, sheet, f.cell, None))
+        _set_single(report, f, singles.get(f.name), form.sheet_title(f.sheet, lang), f.cell)
     for table in form.TABLES:
         sheet = form.sheet_title(table.sheet, lang)
         report.table_sheet[table.key] = sheet
@@ -444,10 +443,3 @@ def _reading_findings(f: form.Field, parsed: values.Parsed, raw, sheet, cell, ro
                            expected=parsed.value))
     return out
 
-
-def is_unknown_option(value) -> bool:
-    return isinstance(value, _Unknown)
-
-
-def today() -> _dt.date:
-    return _dt.date.today()

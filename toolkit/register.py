@@ -13,7 +13,6 @@ import datetime as _dt
 import os
 import pickle
 import tempfile
-import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -34,6 +33,9 @@ WORKER_MEMORY_LIMIT = 2 * 1024 ** 3
 IN_FLIGHT_PER_WORKER = 4
 
 SKIP_SUFFIXES = (".checked.xlsx", ".checked.xlsm")
+# Picked up from folders. .xls, .xlsb and .ods cannot be read, but an NGO's report saved in one of them
+# must be listed (file-unreadable, "save as .xlsx"), never silently left out of the register.
+FOLDER_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 
 
 # Columns --------------------------------------------------------------------------------------------
@@ -139,7 +141,8 @@ UNKNOWN_REGION = T("(өңір көрсетілмеген)", "(регион не 
 # Finding the inputs ---------------------------------------------------------------------------------
 
 def find_inputs(inputs: Iterable, output=None) -> list[Path]:
-    """Files and folders -> workbook paths in a stable order (input order; folders sorted, recursive).
+    """Files and folders -> workbook paths in a stable order (input order; folders sorted, recursive;
+    FOLDER_SUFFIXES only).
     Skips Office lock files (~$…), our own checked copies and the register being written."""
     out: list[Path] = []
     seen: set[str] = set()
@@ -152,7 +155,7 @@ def find_inputs(inputs: Iterable, output=None) -> list[Path]:
         name = p.name
         if name.startswith("~$") or name.lower().endswith(SKIP_SUFFIXES):
             return
-        if not explicit and p.suffix.lower() not in (".xlsx", ".xlsm"):
+        if not explicit and p.suffix.lower() not in FOLDER_SUFFIXES:
             return
         seen.add(key)
         out.append(p)
@@ -643,7 +646,6 @@ def _write_summary(wb, ws, by_region: dict, lang: str, fmt: _Formats):
     ws.autofilter(header_row, 0, max(last_data, header_row + 1), len(SUMMARY_COLUMNS) - 1)
     if regions:
         chart = wb.add_chart({"type": "column"})
-        title = ws.name.replace("'", "''")
         for key in ("direct_plan", "direct_fact"):
             c = [k for k, _ in SUMMARY_COLUMNS].index(key)
             chart.add_series({
@@ -654,7 +656,6 @@ def _write_summary(wb, ws, by_region: dict, lang: str, fmt: _Formats):
         chart.set_title({"name": dict(SUMMARY_COLUMNS)["direct_fact"].get(lang).split(",")[0]})
         chart.set_size({"width": 900, "height": 420})
         ws.insert_chart(r + 2, 0, chart)
-        del title
 
 
 def _summary_row(ws, r, name, agg, fmt, bold):

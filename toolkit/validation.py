@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, form, reader, rules
+from . import form, reader, rules
 from .findings import SEVERITIES, Finding
 from .package import parse_a1
 
@@ -108,5 +108,3 @@ def summary(results: list[FileResult], lang: str | None = None) -> dict:
     """The JSON document of `esep validate --json`."""
     return {"valid": all(r.valid for r in results), "files": [r.to_dict(lang) for r in results]}
 
-
-TOOL_VERSION = __version__
