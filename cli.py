@@ -166,7 +166,8 @@ class _Progress:
 def merge(inputs, output, csv_dir, lang, jobs, as_json):
     """Merge report workbooks (files and folders) into one consolidated register.
 
-    Folders are searched recursively for .xlsx/.xlsm; Office lock files (~$...), checked copies
+    Folders are searched recursively for .xlsx/.xlsm (and .xls/.xlsb/.ods, listed as unreadable with
+    what to do); Office lock files (~$...), checked copies
     (*.checked.xlsx) and the register itself are skipped. Every file is read with the same rules as
     `esep validate`; a file that cannot be read is listed in the Findings sheet and the run goes on.
     Resubmissions (same BIN and agreement number) keep the newest report as current.

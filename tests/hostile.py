@@ -358,14 +358,15 @@ def external_entity(directory: Path) -> Path:
 
 
 def zip_bomb(directory: Path) -> Path:
-    """A valid-looking workbook whose sheet1.xml is ~300 MB of repetitive rows compressed to about a
-    megabyte (~300:1): the classic decompression bomb. readers that trust it spend minutes and GBs."""
+    """A valid-looking workbook whose sheet1.xml is ~300 MB of repetitive rows compressed to ~2 MB
+    (~130:1 at zlib level 1, chosen so the builder takes about a second): the classic decompression
+    bomb. Readers that trust it spend minutes and gigabytes."""
     directory = Path(directory)
     src = plain_xlsx(directory / "_plain_for_bomb.xlsx")
     path = directory / "zip_bomb.xlsx"
     row = b"<row>" + b'<c t="n"><v>1</v></c>' * 20 + b"</row>"
     chunk = row * (1024 * 1024 // len(row))  # ~1 MB
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         _copy_all_but(zf, src, "xl/worksheets/sheet1.xml")
         with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as out:
             out.write(_SHEET_HEAD)
@@ -407,7 +408,7 @@ def lying_header_bomb(directory: Path) -> Path:
     with zipfile.ZipFile(src) as zin:
         honest = zin.read("xl/worksheets/sheet1.xml")
     path = directory / "lying_header.xlsx"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         _copy_all_but(zf, src, "xl/worksheets/sheet1.xml")
         with zf.open("xl/worksheets/sheet1.xml", "w") as out:
             out.write(honest)
@@ -548,4 +549,217 @@ def moved_main_part(directory: Path) -> Path:
             if info.filename in ("_rels/.rels", "[Content_Types].xml"):
                 data = data.replace(b"xl/workbook.xml", b"xl/book.xml")
             zout.writestr(renames.get(info.filename, info.filename), data)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Our own template, changed the way people change it. `src` is a filled report (e.g. made with
+# builders.clean); the result keeps everything else of it. Tests expect a warning, not a refusal.
+# ---------------------------------------------------------------------------------------------
+
+
+def _name_cells(wb, name: str) -> tuple[str, list[str]]:
+    """(sheet title, A1 cells) of a defined name in an openpyxl workbook."""
+    (title, ref), = list(wb.defined_names[name].destinations)
+    ref = ref.replace("$", "")
+    if ":" not in ref:
+        return title, [ref]
+    return title, [c.coordinate for (c,) in wb[title][ref]]
+
+
+def template_with_macro(directory: Path, src: Path) -> Path:
+    """Our filled template saved as a macro-enabled workbook (.xlsm) with a VBA project, as an NGO
+    whose accountant 'improved' it with a macro would send it."""
+    path = Path(directory) / f"{Path(src).stem}_macro.xlsm"
+    vba = _ole_file({"VBA": b"Attribute VB_Name = \"Module1\"\r\nSub Auto_Open()\r\nEnd Sub\r\n"})
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name == "[Content_Types].xml":
+            main = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+            assert main in data
+            data = data.replace(main, b"application/vnd.ms-excel.sheet.macroEnabled.main+xml", 1)
+            return data.replace(
+                b"</Types>",
+                b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
+        if name == "xl/_rels/workbook.xml.rels":
+            return data.replace(
+                b"</Relationships>",
+                b'<Relationship Id="rIdVba1" Type="http://schemas.microsoft.com/office/2006/'
+                b'relationships/vbaProject" Target="vbaProject.bin"/></Relationships>')
+        return data
+
+    return rewrite_members(Path(src), path, edit, extra={"xl/vbaProject.bin": vba})
+
+
+def names_deleted(directory: Path, src: Path) -> Path:
+    """Our template with every defined name deleted (Name Manager > select all > Delete)."""
+    path = Path(directory) / f"{Path(src).stem}_no_names.xlsx"
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name != "xl/workbook.xml":
+            return data
+        data = re.sub(rb"<definedNames>.*?</definedNames>", b"", data, flags=re.S)
+        assert b"<definedName " not in data
+        return data
+
+    return rewrite_members(Path(src), path, edit)
+
+
+def rows_inserted(directory: Path, src: Path, *, at: int = 7, extend_names: bool = False) -> Path:
+    """A row inserted into the indicators table before sheet row `at`.
+
+    Plain (extend_names=False): openpyxl's insert_rows, which moves the cells but neither the
+    defined names nor the formulas (what many scripts do). extend_names=True: what Excel does - the
+    names covering the row grow by one, names below move down, and the moved formulas are
+    re-pointed at their new row. Either way the new row has no formulas."""
+    from openpyxl import load_workbook
+    from openpyxl.formula.translate import Translator
+
+    from toolkit import form
+
+    wb = load_workbook(src)
+    title, _ = _name_cells(wb, form.INDICATORS.columns[0].name)
+    ws = wb[title]
+    moved = {c.coordinate: c.value for row in ws.iter_rows(min_row=at) for c in row
+             if isinstance(c.value, str) and c.value.startswith("=")}
+    ws.insert_rows(at)
+    if extend_names:
+        for old, formula in moved.items():
+            col = old.rstrip("0123456789")
+            new = f"{col}{int(old[len(col):]) + 1}"
+            ws[new] = Translator(formula, origin=old).translate_formula(new)
+
+        def shift(m):
+            row = int(m.group(2))
+            return f"{m.group(1)}{row + 1 if row >= at else row}"
+
+        for dn in wb.defined_names.values():
+            dests = list(dn.destinations)
+            if len(dests) == 1 and dests[0][0] == title:
+                head, _, ref = dn.attr_text.rpartition("!")
+                dn.attr_text = head + "!" + re.sub(r"(\$?[A-Z]{1,3}\$?)([0-9]+)", shift, ref)
+    suffix = "extended" if extend_names else "plain"
+    path = Path(directory) / f"{Path(src).stem}_row_inserted_{suffix}.xlsx"
+    wb.save(path)
+    return path
+
+
+def formulas_pasted_over(directory: Path, src: Path, values_: dict | None = None) -> Path:
+    """Values pasted over formula cells (Paste Special > Values after copying the sheet elsewhere).
+    `values_` maps a calc_* defined name to the value typed into its (first) cell."""
+    from openpyxl import load_workbook
+
+    values_ = values_ or {"calc_stats_gender_sum": 1076, "calc_budget_total": 7000000}
+    wb = load_workbook(src)
+    for name, value in values_.items():
+        title, cells = _name_cells(wb, name)
+        wb[title][cells[0]].value = value
+    path = Path(directory) / f"{Path(src).stem}_pasted.xlsx"
+    wb.save(path)
+    return path
+
+
+def protection_removed(directory: Path, src: Path) -> Path:
+    """Every sheet unprotected (Review > Unprotect Sheet, with the password found online)."""
+    path = Path(directory) / f"{Path(src).stem}_unprotected.xlsx"
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+            return re.sub(rb"<sheetProtection\b[^>]*/>", b"", data)
+        return data
+
+    return rewrite_members(Path(src), path, edit)
+
+
+def sheets_rearranged(directory: Path, src: Path) -> Path:
+    """The sheet tabs dragged into another order (statistics first, instructions last, _meta
+    moved to the front)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(src)
+    order = list(reversed(wb.sheetnames))
+    wb._sheets = [wb[t] for t in order]
+    wb.active = 0
+    for ws in wb:
+        ws.sheet_view.tabSelected = ws is wb.worksheets[0]
+    path = Path(directory) / f"{Path(src).stem}_rearranged.xlsx"
+    wb.save(path)
+    return path
+
+
+LONG_TEXT_LENGTH = 100_000
+CONTROL_TEXT = "a_x0001_b_x0007_c_x001F_d\te\nf_x000B_g_x0000_h"
+CONTROL_TEXT_READ = "a\x01b\x07c\x1fd\te\nf\x0bg\x00h"
+
+
+def long_and_control_text(directory: Path, src: Path, *, long_field: str = "text_activities",
+                          control_field: str = "org_name") -> Path:
+    """A text of LONG_TEXT_LENGTH characters (three times Excel's cell limit, as other programs
+    write it) in `long_field`, and control characters written the way Excel stores them in XML
+    (_x0001_ escapes; CONTROL_TEXT, read as CONTROL_TEXT_READ) in `control_field`."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(src)
+    for name, marker in ((long_field, "LONG_TEXT_MARKER"), (control_field, "CONTROL_TEXT_MARKER")):
+        title, cells = _name_cells(wb, name)
+        wb[title][cells[0]].value = marker
+    tmp = Path(directory) / f"_{Path(src).stem}_markers.xlsx"
+    wb.save(tmp)
+    long_text = ("Ұзақ мәтін ✓ " * (LONG_TEXT_LENGTH // 13 + 1))[:LONG_TEXT_LENGTH - 1] + "!"
+    path = Path(directory) / f"{Path(src).stem}_long_control.xlsx"
+
+    def edit(name: str, data: bytes) -> bytes:
+        return (data.replace(b"LONG_TEXT_MARKER", long_text.encode())
+                .replace(b"CONTROL_TEXT_MARKER", CONTROL_TEXT.encode()))
+
+    rewrite_members(tmp, path, edit)
+    tmp.unlink()
+    return path
+
+
+RTL_EMOJI_TEXT = "\u202bمرحبا بالعالم\u202c שָׁלוֹם עולם 👩🏽\u200d💻 🇰🇿 ﷽ \U0001F600 «ж»"
+
+
+def text_everywhere(directory: Path, src: Path, text: str = RTL_EMOJI_TEXT) -> tuple[Path, list[str]]:
+    """`text` in every single text field of the template and in every text column of the filled
+    table rows. Returns the path and the single-field names written."""
+    from openpyxl import load_workbook
+
+    from toolkit import form
+
+    wb = load_workbook(src)
+    written = []
+    for f in form.SINGLE_FIELDS:
+        if f.type in ("text", "longtext"):
+            title, cells = _name_cells(wb, f.name)
+            wb[title][cells[0]].value = text
+            written.append(f.name)
+    for table in form.TABLES:
+        key_col = table.columns[0].name
+        title, key_cells = _name_cells(wb, key_col)
+        filled = [i for i, _ in enumerate(key_cells)
+                  if any(wb[title][_name_cells(wb, c.name)[1][i]].value not in (None, "")
+                         for c in table.columns)]
+        for f in table.columns:
+            if f.type == "text":
+                t, cells = _name_cells(wb, f.name)
+                for i in filled:
+                    wb[t][cells[i]].value = text
+    path = Path(directory) / f"{Path(src).stem}_rtl_emoji.xlsx"
+    wb.save(path)
+    return path, written
+
+
+def far_cell_in_template(directory: Path, src: Path) -> Path:
+    """Our filled template with one stray value at XFD1048576 of the indicators sheet (Ctrl+End
+    accidents): the file must be refused before calamine builds the 550 GB grid."""
+    from openpyxl import load_workbook
+
+    from toolkit import form
+
+    wb = load_workbook(src)
+    title, _ = _name_cells(wb, form.INDICATORS.columns[0].name)
+    wb[title]["XFD1048576"] = 1
+    path = Path(directory) / f"{Path(src).stem}_far_cell.xlsx"
+    wb.save(path)
     return path

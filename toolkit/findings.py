@@ -329,6 +329,8 @@ def json_safe(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return str(value)            # JSON has no NaN/Infinity; strict parsers reject them
         return int(value) if value.is_integer() else round(value, 6)
     if isinstance(value, (_dt.date, _dt.datetime, _dt.time)):
         return value.isoformat()

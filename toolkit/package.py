@@ -35,6 +35,7 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
@@ -183,24 +184,24 @@ _ZIP_MAGIC = b"PK\x03\x04"
 # Byte patterns used on raw part bytes. Where possible they start with a literal ("<c", "<!"), which
 # lets the regex engine jump between candidates instead of trying every "<" (3-8x faster on a sheet).
 _DOCTYPE_RE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_UNIQUE_COUNT_RE = re.compile(rb"\suniqueCount\s*=\s*[\"']\s*\+?([0-9]+)")
+_UNIQUE_COUNT_RE = re.compile(rb"uniqueCount\s*=\s*[\"']\s*\+?([0-9]+)")
 # Fast worksheet scan, valid for unprefixed SpreadsheetML (what Excel, LibreOffice, xlsxwriter and
 # openpyxl write). A prefixed cell or formula tag ("<x:c", and quick-xml in calamine also takes
 # "<:c") sends the sheet to the exact parser.
 _PREFIXED_TAG_RE = re.compile(rb":(?:c|f)[\s/>]")
-# Cell tags in the one spelling the fast path accepts: "<c r=" with one space, then attributes
-# name="value" with double quotes and no quote, "<" or ">" inside a value. Every XML reader splits
-# such a tag the same way (no ">" can hide inside a value), so the captured attribute list is
-# exactly what calamine sees. Groups: column letters, row digits, the other attributes, "/" for a
-# self-closing (value-less) cell, and a non-empty 5th group when the first child is <f> (CT_Cell
-# puts f before v and is; shared-formula children <f t="shared" si="0"/> included).
-_CELL_RE = re.compile(
-    rb'<c r="([A-Za-z]{1,4})([0-9]{1,9})"((?:\s+[\w:.-]+="[^"<>]*")*)\s*(/?)>(\s*<f[\s/>])?'
-)
-# Cell tags spelled any other way ("<c\tr=", "<c/>", ...), or a second r among the attributes
-# (quick-xml keeps the *last* r): both send the sheet to the exact parser.
+# Cell start tags spelled '<c r="B12"...>'. Groups: column letters, row digits, the rest of the tag
+# (other attributes, and a final "/" for a self-closing, value-less cell), and a non-empty 4th group
+# when the first child is <f> (CT_Cell puts f before v and is; shared-formula children
+# <f t="shared" si="0"/> included).
+_CELL_RE = re.compile(rb'<c r="([A-Za-z]{1,4})([0-9]{1,9})"([^>]*)>(\s*<f[\s/>])?')
+# What the rest of a cell tag must look like for the fast path: attributes name="value" with double
+# quotes and no quote, "<" or ">" inside a value, and no second r (quick-xml keeps the *last* r).
+# Such a tag is split the same way by every XML reader, so the r captured above is the r calamine
+# uses. A sheet has only a handful of distinct rests (' s="3"', ' s="1" t="s"', ...), so checking
+# the distinct ones costs nothing.
+_CELL_REST_RE = re.compile(rb'(?:\s+(?!r\s*=)[\w:.-]+="[^"<>]*")*\s*/?')
+# Cell tags spelled any other way ("<c\tr=", "<c/>", ...) send the sheet to the exact parser.
 _ODD_CELL_TAG_RE = re.compile(rb"<c[\t\n\r/>]")
-_R_ATTR_RE = re.compile(rb"\sr\s*=")
 _EXACT_REF_RE = re.compile(r"([A-Za-z]+)([0-9]+)")
 _SHEET_PROTECTION_RE = re.compile(
     rb"sheetProtection(?=[\s/>])[^>]*?\ssheet\s*=\s*[\"']\s*(?:1|true)\s*[\"']"
@@ -332,6 +333,7 @@ class Package:
     _protected: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
     _grid_checked: bool = field(default=False, repr=False, compare=False)
     _calamine: Any = field(default=None, repr=False, compare=False)
+    _calamine_defused: bool = field(default=False, repr=False, compare=False)
     _closed: bool = field(default=False, repr=False, compare=False)
 
     # -- lookup ------------------------------------------------------------------------------
@@ -361,7 +363,9 @@ class Package:
         """Cached cell values of a sheet as a grid from A1 (row 0 = sheet row 1); [] if empty.
 
         Values are calamine's cached results: numbers from xlsx are floats, empty cells are ''.
-        Raises KeyError for an unknown title, Unreadable for anything wrong in the file.
+        Raises KeyError for an unknown title, Unreadable for anything wrong in the file. The first
+        call vets the extent of *every* worksheet part before calamine is opened, so one sheet
+        with a far-away cell makes values() refuse all sheets ("too-large").
         """
         s = self._require(title)
         if s.title in self._values:
@@ -382,10 +386,45 @@ class Package:
                 _check_grid(name, rows, cols)
             self._grid_checked = True
         workbook = self._open_calamine()
-        grid = _call_calamine(
-            lambda: workbook.get_sheet_by_name(s.title).to_python(skip_empty_area=False)
-        )
-        return grid
+        try:
+            return _call_calamine(
+                lambda: workbook.get_sheet_by_name(s.title).to_python(skip_empty_area=False)
+            )
+        except Unreadable:
+            if self._calamine_defused:
+                raise
+            # A number far outside Excel's date range in a date/time-formatted cell (e.g. -1E+16
+            # typed into a date) makes calamine fail on the whole sheet: a Rust panic or an
+            # OverflowError when it builds the datetime. Read once more with such numbers as text,
+            # so that cell becomes a type error of its field instead of the file being "corrupt".
+            data = self._defused_data()
+            if data is None:
+                raise
+            self._calamine_defused = True
+            self._calamine.close()
+            workbook = self._calamine = _call_calamine(
+                lambda: python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+            )
+            return _call_calamine(
+                lambda: workbook.get_sheet_by_name(s.title).to_python(skip_empty_area=False)
+            )
+
+    def _defused_data(self) -> bytes | None:
+        """The package with every huge number cell (|x| >= HUGE_NUMBER) of every worksheet turned
+        into a text cell; None when there is none. Members were vetted by the pre-flight."""
+        patched = {}
+        for name in self._sheet_like:
+            data = self._part_bytes(name)
+            new = _HUGE_NUMBER_CELL_RE.sub(_number_cell_as_text, data)
+            if new != data:
+                patched[name] = new
+        if not patched:
+            return None
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
+            for name in self._infos:
+                zout.writestr(name, patched.get(name) or self._part_bytes(name))
+        return out.getvalue()
 
     def _open_calamine(self) -> Any:
         if self._calamine is None:
@@ -457,6 +496,29 @@ class Package:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+# Numbers whose magnitude can crash calamine's date/duration conversion (Python's timedelta stops at
+# 999 999 999 days, chrono's at ~1.07E+11 days). Only used to retry a sheet calamine failed on.
+HUGE_NUMBER = 1e9
+_HUGE_NUMBER_CELL_RE = re.compile(
+    rb"<((?:[^\s/<>:]*:)?)c(\s[^>]*)?>(\s*<(?:[^\s/<>:]*:)?v>\s*)([-+]?[0-9.]+(?:[eE][-+]?[0-9]+)?)(\s*</)"
+)
+_TYPE_ATTR_RE = re.compile(rb"\st\s*=\s*[\"']([^\"']*)[\"']")
+
+
+def _number_cell_as_text(m: re.Match) -> bytes:
+    attrs = m.group(2) or b""
+    kind = _TYPE_ATTR_RE.search(attrs)
+    if attrs.endswith(b"/") or (kind and kind.group(1) != b"n"):
+        return m.group(0)
+    try:
+        if abs(float(m.group(4))) < HUGE_NUMBER:
+            return m.group(0)
+    except ValueError:
+        return m.group(0)
+    attrs = _TYPE_ATTR_RE.sub(b"", attrs)
+    return b"<" + m.group(1) + b"c" + attrs + b' t="str">' + m.group(3) + m.group(4) + m.group(5)
 
 
 def _guarded(fn, *args):
@@ -720,9 +782,11 @@ def _check_unique_count(name: str, data: bytes) -> None:
     # calamine reserves memory for uniqueCount strings before reading one; every <si/> needs at
     # least 5 bytes, so an honest count can never exceed len(data) // 5.
     for m in _UNIQUE_COUNT_RE.finditer(data):
-        if int(m.group(1)) > len(data) // 5 + 1:
+        digits = m.group(1).lstrip(b"0")
+        if len(digits) > 12 or int(digits or b"0") > len(data) // 5 + 1:
             raise Unreadable(
-                "corrupt", f"member {name} declares {int(m.group(1))} shared strings in {len(data)} bytes"
+                "corrupt",
+                f"member {name} declares {digits[:20].decode()} shared strings in {len(data)} bytes",
             )
 
 
@@ -762,7 +826,9 @@ def _rels_of(part: str) -> str:
     return f"{folder}/_rels/{file}.rels" if folder else f"_rels/{file}.rels"
 
 
-def _relationships(parts: dict[str, bytes], lookup: dict[str, str], infos: dict, rels_name: str, base_dir: str):
+def _relationships(
+    parts: dict[str, bytes], lookup: dict[str, str], infos: dict, rels_name: str, base_dir: str
+) -> dict[str, tuple[str, str | None, bool]]:
     """{Id: (type, resolved target or None, external)} of one .rels part ({} if absent)."""
     member = _find_member(lookup, infos, rels_name)
     if member is None or member not in parts:
@@ -955,12 +1021,12 @@ def _check_grid(member: str, rows: int, cols: int) -> None:
 
 def _scan_cells(member: str, data: bytes) -> tuple[int, int, set[str]]:
     """(rows, columns, formula cell refs) of one worksheet part; rows x columns is the extent from A1
-    of the cells that can hold a value (formatting-only <c .../> cells are left out: value readers
-    skip them, and a styled but blank XFD1048576 is common and harmless).
+    of the cells that can hold a value (formatting-only <c .../> cells are left out when it matters:
+    value readers skip them, and a styled but blank XFD1048576 is common and harmless).
 
-    Fast path: a few regex passes, valid when every cell tag has the canonical spelling that Excel,
-    LibreOffice, xlsxwriter and openpyxl write (see _CELL_RE). Anything else goes to the exact
-    parser, so the extent is never computed from a guess.
+    Fast path: three regex passes and some set arithmetic, valid when every cell tag has the
+    canonical spelling that Excel, LibreOffice, xlsxwriter and openpyxl write (see _CELL_RE and
+    _CELL_REST_RE). Anything else goes to the exact parser, so the extent is never a guess.
     """
     if _PREFIXED_TAG_RE.search(data) or _ODD_CELL_TAG_RE.search(data):
         return _scan_cells_exact(member, data)
@@ -970,19 +1036,24 @@ def _scan_cells(member: str, data: bytes) -> tuple[int, int, set[str]]:
     matches = _CELL_RE.findall(data)
     if len(matches) != tags:
         return _scan_cells_exact(member, data)
-    letters, digits, attrs, closes, _ = zip(*matches)
-    others = b"\0".join(attrs)
-    if b"r" in others and _R_ATTR_RE.search(others):
+    letters, digits, rests, fmarks = zip(*matches)
+    if not all(_CELL_REST_RE.fullmatch(rest) for rest in set(rests)):
         return _scan_cells_exact(member, data)
-    if b"/" in closes:
-        valued = [(lt, dg) for lt, dg, _, close, _ in matches if not close]
-        letters, digits = zip(*valued) if valued else ((), ())
-    max_col = max((_col_number(x.decode("ascii")) for x in set(letters)), default=0)
+    max_row, max_col = _extent(letters, digits)
+    if _grid_too_large(max_row, max_col):
+        # Measure again without the self-closing (value-less) cells.
+        valued = [(lt, dg) for lt, dg, rest, _ in matches if not rest.endswith(b"/")]
+        max_row, max_col = _extent(*zip(*valued)) if valued else (0, 0)
+    formulas = {(lt + dg).decode("ascii").upper() for lt, dg in compress(zip(letters, digits), fmarks)}
+    return max_row, max_col, formulas
+
+
+def _extent(letters, digits) -> tuple[int, int]:
+    max_col = max(_col_number(x.decode("ascii")) for x in set(letters))
     rows = {int(x) for x in set(digits)}
     if 0 in rows:
-        raise Unreadable("corrupt", f"{member} has a cell in row 0")
-    formulas = {(lt + dg).decode("ascii").upper() for lt, dg, _, _, f in matches if f}
-    return max(rows, default=0), max_col, formulas
+        raise Unreadable("corrupt", "a cell reference has row 0")
+    return max(rows), max_col
 
 
 def _checked_col(member: str, letters: str) -> int:

@@ -12,7 +12,9 @@ from typing import Any
 
 from . import form, values
 from .findings import Finding
-from .package import Unreadable, open_package, parse_a1, range_cells, resolve_ref
+from .package import Unreadable, open_package, parse_a1
+from .package import range_cells as _range_cells
+from .package import resolve_ref as _resolve_ref
 
 
 @dataclass
@@ -106,6 +108,33 @@ def file_sha256(path) -> str:
 FORM_SHEETS = tuple(dict.fromkeys(f.sheet for f in form.ALL_FIELDS))
 
 
+_A1_CACHE: dict[str, tuple[int, int]] = {}   # 'B6' -> (5, 1): the same few thousand cells in every file
+_REF_CACHE: dict[str, Any] = {}
+_RANGE_CACHE: dict[str, list[str]] = {}
+_CACHE_LIMIT = 100_000
+
+
+def resolve_ref(formula):
+    """package.resolve_ref, remembered: every workbook of the template carries the same names."""
+    if not isinstance(formula, str):
+        return None
+    if formula not in _REF_CACHE:
+        if len(_REF_CACHE) >= _CACHE_LIMIT:
+            return _resolve_ref(formula)
+        _REF_CACHE[formula] = _resolve_ref(formula)
+    return _REF_CACHE[formula]
+
+
+def range_cells(ref: str) -> list[str]:
+    """package.range_cells, remembered (callers only read the list). ValueError as there."""
+    cells = _RANGE_CACHE.get(ref)
+    if cells is None:
+        cells = _range_cells(ref)
+        if len(cells) <= 1000 and len(_RANGE_CACHE) < 1000:   # the template's columns: 150 cells at most
+            _RANGE_CACHE[ref] = cells
+    return cells
+
+
 class _Grid:
     """Cell access by A1 on sheets of one package, each sheet read once."""
 
@@ -114,16 +143,31 @@ class _Grid:
         self.cache: dict[str, list[list]] = {}
 
     def value(self, sheet: str, cell: str) -> Any:
+        return self.column(sheet, [cell])[0]
+
+    def column(self, sheet: str, cells: list[str]) -> list[Any]:
+        """Values of cells (A1) of one sheet; None for an empty cell."""
         grid = self.cache.get(sheet)
         if grid is None:
             grid = self.cache[sheet] = self.pkg.values(sheet)
-        r, c = parse_a1(cell)
-        if r < len(grid):
-            row = grid[r]
-            if c < len(row):
-                v = row[c]
-                return None if v == "" else v
-        return None
+        out = []
+        height = len(grid)
+        for cell in cells:
+            rc = _A1_CACHE.get(cell)
+            if rc is None:
+                rc = parse_a1(cell)
+                if len(_A1_CACHE) < 100_000:   # the template's cells; bounded against odd names
+                    _A1_CACHE[cell] = rc
+            r, c = rc
+            v = None
+            if r < height:
+                row = grid[r]
+                if c < len(row):
+                    v = row[c]
+                    if v == "":
+                        v = None
+            out.append(v)
+        return out
 
 
 def _read_package(pkg, report: Report) -> None:
@@ -234,8 +278,10 @@ def _locate_column(pkg, f, titles, lang) -> tuple[str, list[str], bool] | None:
     if ref:
         resolved = resolve_ref(ref)
         if resolved and resolved[0] in titles:
-            cells = _cells_or_none(resolved[1])
-            if cells and len({"".join(ch for ch in c if ch.isalpha()) for c in cells}) == 1:
+            first, _, last = resolved[1].replace("$", "").partition(":")
+            one_column = first.rstrip("0123456789") == (last or first).rstrip("0123456789")
+            cells = _cells_or_none(resolved[1]) if one_column else None
+            if cells:
                 return resolved[0], cells, True
     title = _sheet_title(f.sheet, titles, lang)
     if title is None:
@@ -273,11 +319,17 @@ def _read_table(pkg, grid, table: form.Table, report: Report, titles, missing_na
     sheet = next(iter(columns.values()))[0]
     report.table_sheet[table.key] = sheet
     raw_rows = []
-    for i in range(max(lengths)):
+    fetched = [(name, cells, grid.column(sheet, cells)) for name, (_, cells) in columns.items()]
+    height = max(lengths)
+    padded = [vals + [None] * (height - len(vals)) for _, _, vals in fetched]
+    for i, row_vals in enumerate(zip(*padded)):
+        if row_vals.count(None) == len(row_vals):
+            raw_rows.append((None, None))     # an empty row: nothing to parse
+            continue
         raw_row, cells_row = {}, {}
-        for name, (_, cells) in columns.items():
+        for name, cells, vals in fetched:
             if i < len(cells):
-                raw_row[name] = grid.value(sheet, cells[i])
+                raw_row[name] = vals[i]
                 cells_row[name] = cells[i]
         raw_rows.append((raw_row, cells_row))
     report.tables[table.key] = _build_rows(table, raw_rows, sheet, report)
@@ -288,7 +340,7 @@ def _build_rows(table: form.Table, raw_rows, sheet: str, report: Report) -> list
     rows: list[Row] = []
     previous: dict[str, Any] = {}
     for i, (raw_row, cells_row) in enumerate(raw_rows):
-        if all(values.is_blank(v) for v in raw_row.values()):
+        if raw_row is None or all(values.is_blank(v) for v in raw_row.values()):
             continue
         row = Row(index=i + 1)
         for f in table.columns:

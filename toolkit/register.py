@@ -1,10 +1,12 @@
 """merge: many workbooks -> one consolidated register (xlsx, optional CSVs) the operator can trust.
 
 Flow: find the inputs; read and check every workbook in worker processes (the same reader and rules
-as validate; one broken or hostile file becomes findings, never a crash of the run); spool each
-file's rows to a temporary file so memory stays flat in the number of files; decide resubmissions
-(same BIN + agreement number: the newest is current); then stream every row into the register and
-CSVs and move them into place only when complete.
+as validate; one broken or hostile file becomes findings, never a crash of the run); the workers also
+render the file's register rows as sheet XML (rowxml) and spool them to temporary files, so memory
+stays flat in the number of files and the costly cell-by-cell writing is spread over every core;
+decide resubmissions (same BIN + agreement number: the newest is current); then number the rows of the
+current files and stitch them into the workbook XlsxWriter writes around them (headers, formats,
+filters, the summary and its chart), and move the register and CSVs into place only when complete.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from . import form, values
+from . import form, rowxml, values
 from .atomic import atomic_path
 from .findings import Finding
 from .form import Text
@@ -194,6 +196,9 @@ class FileRows:
     partners: list[dict] = field(default_factory=list)
     subgrants: list[dict] = field(default_factory=list)
     findings: list[dict] = field(default_factory=list)
+    # The four lists above rendered as register rows (rowxml), by sheet key; made in the worker and
+    # there written to its spool file (spool()): then (file, offset, size, rows) instead of the bytes.
+    xml: dict[str, Any] | None = None
 
 
 def _limit_memory():
@@ -242,7 +247,8 @@ def read_one(index: int, path: str, message_lang: str) -> FileRows:
     if bin_ and agreement:
         rows.key = (str(bin_), form.fold(agreement))
     rows.report_date = v.get("report_date")
-    rows.region = v.get("region") if isinstance(v.get("region"), str) else None
+    # Only a known region code: off-list text typed by an NGO never reaches the Summary sheet.
+    rows.region = v.get("region") if v.get("region") in _REGION_CODES else None
     rows.report = {c.key: _plain(v.get(c.key)) for c in REPORT_COLUMNS if c.key in form.FIELD}
     rows.report.update(ind_lines=len(lines), ind_met_share=(met / len(lines) * 100) if lines else None)
     rows.summary = {
@@ -275,6 +281,9 @@ def _first_cell(sheet: str, row) -> str:
     return f"{sheet}!{cell}" if cell else sheet
 
 
+_REGION_CODES = frozenset(o.code for o in form.LIST["region"].options)
+
+
 def _plain(value):
     """Values that pickle small and write plainly (the reader's unknown-option marker -> str)."""
     if isinstance(value, str):
@@ -300,13 +309,46 @@ def _unreadable(index, path, reason, mtime, lang) -> FileRows:
                     region=None, summary={}, report={}, findings=[_finding_row(f, lang)])
 
 
+DETAILS = ("indicators", "partners", "subgrants", "findings")   # sheets whose rows the workers render
+
+
+def render(rows: FileRows, source: str, lang: str, keep_rows: bool = True) -> FileRows:
+    """Render the file's detail rows for the register (rows.xml), in whichever process read it; with
+    keep_rows False the row dicts are dropped (nothing but the register needs them)."""
+    prov = {"source_file": source, "sha256": rows.sha256}
+    renderers = _renderers(lang)
+    rows.xml = {key: renderers[key].rows({**prov, **d} for d in getattr(rows, key)) for key in DETAILS}
+    if not keep_rows:
+        rows.indicators, rows.partners, rows.subgrants, rows.findings = [], [], [], []
+    return rows
+
+
+def spool(rows: FileRows, folder: str) -> FileRows:
+    """Append the rendered rows to this process's spool files in `folder` (one per sheet), so only
+    their place travels back to the main process: rows.xml[key] becomes (file, offset, size, rows)."""
+    for key, data in rows.xml.items():
+        if isinstance(data, bytes):
+            path = os.path.join(folder, f"{os.getpid()}.{key}")
+            with open(path, "ab", buffering=0) as fh:
+                offset = fh.tell()
+                fh.write(data)
+            rows.xml[key] = (path, offset, len(data), rowxml.count(data))
+    return rows
+
+
 def _read_job(args):
-    return read_one(*args)
+    index, path, lang, source, keep_rows, folder = args
+    rows = render(read_one(index, path, lang), source, lang, keep_rows)
+    return spool(rows, folder) if folder else rows
 
 
-def read_all(paths: list[Path], lang: str, jobs: int, on_result: Callable[[FileRows], None]) -> None:
-    """Read every path (in parallel when jobs > 1), calling on_result in completion order."""
-    jobs_args = [(i, str(p), lang) for i, p in enumerate(paths)]
+def read_all(paths: list[Path], lang: str, jobs: int, on_result: Callable[[FileRows], None],
+             sources: list[str] | None = None, keep_rows: bool = True, spool_dir: str | None = None) -> None:
+    """Read every path (in parallel when jobs > 1), calling on_result in completion order with its rows
+    rendered (see render(); `sources` are the names the register shows) and, with spool_dir, spooled
+    there (see spool())."""
+    jobs_args = [(i, str(p), lang, sources[i] if sources else str(p), keep_rows, spool_dir)
+                 for i, p in enumerate(paths)]
     if jobs <= 1 or len(paths) <= 1:
         for a in jobs_args:
             on_result(_read_job(a))
@@ -345,8 +387,8 @@ def _isolated(a) -> FileRows:
         with ProcessPoolExecutor(max_workers=1, initializer=_limit_memory) as pool:
             return pool.submit(_read_job, a).result()
     except BrokenProcessPool:
-        index, path, lang = a
-        return _unreadable(index, path, "crashed", 0.0, lang)
+        index, path, lang, source, keep_rows, _ = a
+        return render(_unreadable(index, path, "crashed", 0.0, lang), source, lang, keep_rows)
 
 
 # Writing --------------------------------------------------------------------------------------------
@@ -383,30 +425,57 @@ def merge(inputs, output, *, csv_dir=None, lang: str = "kk", jobs: int | None = 
     jobs = jobs or os.cpu_count() or 1
     result = MergeResult(output=str(output), csv_dir=str(csv_dir) if csv_dir else None, files=len(paths))
     read_at = _dt.datetime.now().replace(microsecond=0)
+    names = _display_names(paths)
 
-    with tempfile.TemporaryFile(prefix="esep-spool-") as spool:
+    with ExitStack() as stack:
+        results = stack.enter_context(tempfile.TemporaryFile(prefix="esep-spool-"))
+        # The rendered rows of each detail sheet, in spool files the workers append to: where is what.
+        folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="esep-rows-"))
+        at: dict[tuple[int, str], tuple[str, int, int, int]] = {}
         offsets: dict[int, int] = {}
         meta: dict[int, tuple] = {}
         errors = 0
 
         def keep(rows: FileRows):
             nonlocal errors
-            offsets[rows.index] = spool.tell()
-            pickle.dump(rows, spool, protocol=pickle.HIGHEST_PROTOCOL)
+            if rows.xml is None:  # its worker died: rendered here
+                render(rows, names[rows.index], lang, bool(csv_dir))
+            spool(rows, folder)
+            for key, where in rows.xml.items():
+                at[rows.index, key] = where
+            rows.xml = None
+            offsets[rows.index] = results.tell()
+            pickle.dump(rows, results, protocol=pickle.HIGHEST_PROTOCOL)
             meta[rows.index] = (rows.key, rows.report_date, rows.mtime)
             if rows.status != "valid":
                 errors += 1
             if progress:
                 progress(len(offsets), len(paths), errors)
 
-        read_all(paths, lang, jobs, keep)
+        read_all(paths, lang, jobs, keep, sources=names, keep_rows=bool(csv_dir), spool_dir=folder)
         current, superseded_by = _resubmissions(meta)
 
         def load(i: int) -> FileRows:
-            spool.seek(offsets[i])
-            return pickle.load(spool)
+            results.seek(offsets[i])
+            return pickle.load(results)
 
-        _write(output, csv_dir, lang, len(paths), load, superseded_by, paths, read_at, result)
+        handles: dict[str, Any] = {}
+
+        def chunk(i: int, key: str) -> bytes:
+            path, offset, size, _ = at[i, key]
+            if path not in handles:
+                handles[path] = stack.enter_context(open(path, "rb"))
+            handles[path].seek(offset)
+            return handles[path].read(size)
+
+        def rows_of(i: int, key: str) -> int:
+            return at[i, key][3]
+
+        def size_of(i: int, key: str) -> int:
+            return at[i, key][2]
+
+        _write(output, csv_dir, lang, len(paths), load, superseded_by, names, read_at, result, chunk, rows_of,
+               size_of)
     return result
 
 
@@ -435,59 +504,74 @@ def _resubmissions(meta: dict[int, tuple]) -> tuple[dict, dict[int, int]]:
     return current, superseded
 
 
-def _write(output: Path, csv_dir, lang, n, load, superseded_by, paths, read_at, result: MergeResult):
+def _write(output: Path, csv_dir, lang, n, load, superseded_by, names, read_at, result: MergeResult,
+           chunk: Callable[[int, str], bytes], rows_of: Callable[[int, str], int],
+           size_of: Callable[[int, str], int]):
+    """Write the register (and CSVs). File i's detail rows come rendered: chunk(i, key), their count
+    rows_of(i, key) and size in bytes size_of(i, key); the rest (statuses, reports, summary) from load(i).
+
+    Three passes: (1) over the spooled files in input order: statuses, the Reports rows, the
+    duplicate-submission findings, the summary's sums and the CSVs; (2) XlsxWriter writes the workbook
+    around the rows (headers, widths, filters, the Summary sheet and its chart); (3) the rows are
+    numbered and stitched into their sheets (rowxml.stitch)."""
     import xlsxwriter
 
+    renderers = _renderers(lang)
     with ExitStack() as stack:
-        tmp = stack.enter_context(atomic_path(output))
-        wb = xlsxwriter.Workbook(str(tmp), {
-            "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-            "strings_to_numbers": False, "default_date_format": "dd.mm.yyyy"})
-        wb.set_properties({"title": "esep register", "created": read_at})
-        fmt = _Formats(wb)
-        summary_ws = wb.add_worksheet(SUMMARY_TITLE.get(lang))
-        sheets = {}
-        for key, title, columns, csv_name in SHEETS:
-            ws = wb.add_worksheet(title.get(lang))
-            writer = _SheetWriter(ws, columns, lang, fmt)
-            if csv_dir:
+        tmpdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="esep-register-")))
+        csv_writers = {}
+        if csv_dir:
+            for key, _, columns, csv_name in SHEETS:
                 path = Path(csv_dir) / csv_name
                 tmp_csv = stack.enter_context(atomic_path(path))
                 fh = stack.enter_context(open(tmp_csv, "w", encoding="utf-8-sig", newline=""))
-                writer.csv = csv.writer(fh)
-                writer.csv.writerow([c.key for c in columns])
+                csv_writers[key] = csv.writer(fh)
+                csv_writers[key].writerow([c.key for c in columns])
                 result.csv_files.append(str(path))
-            sheets[key] = writer
 
+        # 1. Statuses, Reports rows, duplicate findings, sums, CSVs.
+        reports = stack.enter_context(tempfile.TemporaryFile(prefix="esep-reports-"))
+        report_at: list[tuple[int, int]] = []
+        dup_rows: dict[int, bytes] = {}
+        totals = {key: 0 for key in DETAILS}
         by_region: dict[str | None, dict] = {}
-        names = _display_names(paths)
         for i in range(n):
             rows = load(i)
             source = names[i]
             prov = {"source_file": source, "sha256": rows.sha256}
             status = rows.status
-            if i in superseded_by:
+            superseded = i in superseded_by
+            dups = []
+            if superseded:
                 status = "superseded"
                 current = names[superseded_by[i]]
                 dup = Finding("duplicate-submission", value=source, expected=current,
                               params={"bin": rows.key[0], "agreement": rows.report.get("agreement_no") or "",
                                       "current": current, "older": source})
-                rows.findings.append(_finding_row(dup, lang))
+                dups.append({**prov, **_finding_row(dup, lang)})
+                dup_rows[i] = renderers["findings"].rows(dups)
                 rows.counts["warning"] += 1
             setattr(result, status, getattr(result, status) + 1)
-            sheets["reports"].row({**prov, **rows.report, "template_version": rows.template_version,
-                                   "lang": rows.lang, "read_at": read_at, "status": status,
-                                   "errors": rows.counts["error"], "warnings": rows.counts["warning"]})
-            for f in rows.findings:
-                sheets["findings"].row({**prov, **f})
-            if status == "superseded":
+            report = {**prov, **rows.report, "template_version": rows.template_version, "lang": rows.lang,
+                      "read_at": read_at, "status": status, "errors": rows.counts["error"],
+                      "warnings": rows.counts["warning"]}
+            data = renderers["reports"].rows([report])
+            report_at.append((reports.tell(), len(data)))
+            reports.write(data)
+            for key in DETAILS:
+                if key == "findings" or not superseded:
+                    totals[key] += rows_of(i, key)
+            totals["findings"] += len(dups)
+            if csv_writers:
+                _csv_rows(csv_writers["reports"], REPORT_COLUMNS, [report])
+                _csv_rows(csv_writers["findings"], FINDING_COLUMNS,
+                          [{**prov, **f} for f in rows.findings] + dups)
+                if not superseded:
+                    for key, columns in (("indicators", IND_COLUMNS), ("partners", PARTNER_COLUMNS),
+                                         ("subgrants", SUBGRANT_COLUMNS)):
+                        _csv_rows(csv_writers[key], columns, [{**prov, **d} for d in getattr(rows, key)])
+            if superseded:
                 continue
-            for d in rows.indicators:
-                sheets["indicators"].row({**prov, **d})
-            for d in rows.partners:
-                sheets["partners"].row({**prov, **d})
-            for d in rows.subgrants:
-                sheets["subgrants"].row({**prov, **d})
             agg = by_region.setdefault(rows.region, defaultdict(float))
             agg["reports"] += 1
             agg["valid"] += status == "valid"
@@ -495,10 +579,53 @@ def _write(output: Path, csv_dir, lang, n, load, superseded_by, paths, read_at, 
             for k, x in rows.summary.items():
                 if x is not None:
                     agg[k] += x
-        for w in sheets.values():
-            w.finish()
+        totals["reports"] = n
+
+        # 2. The workbook around the rows.
+        frame = tmpdir / "frame.xlsx"
+        wb = xlsxwriter.Workbook(str(frame), {
+            "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+            "default_date_format": "dd.mm.yyyy"})
+        wb.set_properties({"title": "esep register", "created": read_at})
+        fmt = _Formats(wb)
+        summary_ws = wb.add_worksheet(SUMMARY_TITLE.get(lang))
+        sheets = {}
+        for k, (key, title, columns, _) in enumerate(SHEETS):
+            ws = wb.add_worksheet(title.get(lang))
+            _sheet_frame(ws, columns, lang, fmt, totals[key])
+            sheets[f"xl/worksheets/sheet{k + 2}.xml"] = key
         _write_summary(wb, summary_ws, by_region, lang, fmt)
         wb.close()
+
+        # 3. Number the rows and stitch them in.
+        def blocks(key: str):
+            r = 2
+            for i in range(n):
+                if key == "reports":
+                    offset, size = report_at[i]
+                    reports.seek(offset)
+                    data = reports.read(size)
+                elif key != "findings" and i in superseded_by:
+                    continue
+                else:
+                    data = chunk(i, key)
+                block, k = rowxml.numbered(data, r)
+                r += k
+                yield block
+                if key == "findings" and i in dup_rows:
+                    block, k = rowxml.numbered(dup_rows[i], r)
+                    r += k
+                    yield block
+            if r - 1 != totals[key] + 1:
+                raise AssertionError(f"register sheet {key}: {r - 2} rows stitched, {totals[key]} expected")
+
+        columns_of = {key: columns for key, _, columns, _ in SHEETS}
+        size = {key: sum(size_of(i, key) for i in range(n)) for key in DETAILS}
+        size["reports"] = sum(b for _, b in report_at)
+        tmp = stack.enter_context(atomic_path(output))
+        rowxml.stitch(str(frame), str(tmp), {
+            part: (totals[key] + 1, len(columns_of[key]) - 1, blocks(key)) for part, key in sheets.items()},
+            {part: size[key] for part, key in sheets.items()})
 
 
 def _display_names(paths: list[Path]) -> list[str]:
@@ -518,88 +645,73 @@ def _display_names(paths: list[Path]) -> list[str]:
 
 class _Formats:
     def __init__(self, wb):
-        self.header = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
-                                     "valign": "top"})
+        # First, and in this order: the workers render these cells with these xf indices (rowxml.XF).
         self.date = wb.add_format({"num_format": "dd.mm.yyyy"})
         self.datetime = wb.add_format({"num_format": "dd.mm.yyyy hh:mm"})
         self.number = wb.add_format({"num_format": "#,##0.##"})
         self.int = wb.add_format({"num_format": "0"})
+        for name in rowxml.XF_ORDER:
+            if getattr(self, name)._get_xf_index() != rowxml.XF[name]:
+                raise RuntimeError(f"XlsxWriter gave the {name} format another xf index than rowxml.XF")
+        self.header = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                                     "valign": "top"})
         self.pct = wb.add_format({"num_format": "0.0"})
         self.bold = wb.add_format({"bold": True})
         self.bold_number = wb.add_format({"bold": True, "num_format": "#,##0.##", "top": 1})
         self.title = wb.add_format({"bold": True, "font_size": 14})
 
 
-class _SheetWriter:
-    """Streams rows of one register sheet (and its CSV), header first."""
+def _sheet_frame(ws, columns, lang, fmt: _Formats, rows: int):
+    """A register sheet without its rows: header, widths and column formats, frozen header, filter."""
+    col_format = {"date": fmt.date, "number": fmt.number, "int": fmt.int}
+    for c, col in enumerate(columns):
+        ws.write_string(0, c, col.label.get(lang), fmt.header)
+        ws.set_column(c, c, col.width, col_format.get(col.kind))
+    ws.freeze_panes(1, 0)
+    ws.set_row(0, 45)
+    ws.autofilter(0, 0, max(rows, 1), len(columns) - 1)
 
-    def __init__(self, ws, columns, lang, fmt: _Formats):
-        self.ws, self.columns, self.lang, self.fmt = ws, columns, lang, fmt
-        self.csv = None
-        self.r = 1
-        for c, col in enumerate(columns):
-            ws.write_string(0, c, col.label.get(lang), fmt.header)
-            ws.set_column(c, c, col.width, self._col_format(col))
-        ws.freeze_panes(1, 0)
-        ws.set_row(0, 45)
-        self.labels = {}
 
-    def _col_format(self, col):
-        return {"date": self.fmt.date, "number": self.fmt.number, "int": self.fmt.int}.get(col.kind)
+_RENDERERS: dict[str, dict[str, rowxml.Renderer]] = {}
 
-    def _display(self, col: Column, value):
-        if value is None:
-            return None
-        if col.kind.startswith("choice:") and isinstance(value, str):
-            key = (col.kind, value)
-            if key not in self.labels:
-                self.labels[key] = form.option_label(col.kind[7:], value, self.lang)
-            return self.labels[key]
-        if col.kind == "status" and value in form.STATUSES:
-            return form.STATUSES[value].get(self.lang)
-        if col.key == "status" and value in REPORT_STATUS:
-            return REPORT_STATUS[value].get(self.lang)
-        if col.key == "severity":
-            return value
+
+def _renderers(lang: str) -> dict[str, rowxml.Renderer]:
+    """Per register sheet, how its rows are rendered in `lang` (made once per process)."""
+    if lang not in _RENDERERS:
+        _RENDERERS[lang] = {key: rowxml.Renderer((c.key, c.kind, _shown_by(c, lang)) for c in columns)
+                            for key, _, columns, _ in SHEETS}
+    return _RENDERERS[lang]
+
+
+def _shown_by(col: Column, lang: str):
+    """None (a value is shown as it is) or raw value -> what the register shows (labels in `lang`)."""
+    if col.kind.startswith("choice:"):
+        return _OptionLabels(col.kind[7:], lang)
+    if col.kind == "status":
+        return {k: t.get(lang) for k, t in form.STATUSES.items()}
+    if col.key == "status":
+        return {k: t.get(lang) for k, t in REPORT_STATUS.items()}
+    return None
+
+
+def _csv_rows(writer, columns, rows: list[dict]):
+    """CSV rows: the stable machine values (option codes, status codes, ISO dates)."""
+    for data in rows:
+        writer.writerow([_csv_value(data.get(c.key)) for c in columns])
+
+
+class _OptionLabels(dict):
+    """Option code -> label in the register's language; any other text (typed, not one of the
+    options: kept as typed) is shown as it is."""
+
+    def __init__(self, options: str, lang: str):
+        super().__init__((o.code, o.label.get(lang)) for o in form.LIST[options].options)
+
+    def __contains__(self, value) -> bool:
+        return isinstance(value, str)
+
+    def __missing__(self, value):
         return value
-
-    def row(self, data: dict):
-        """Write one row: labels in the register's language in the workbook; in the CSV, the stable
-        machine values (option codes, status codes, ISO dates)."""
-        ws, r = self.ws, self.r
-        raw_values = []
-        for c, col in enumerate(self.columns):
-            raw = data.get(col.key)
-            raw_values.append(raw)
-            value = self._display(col, raw)
-            if value is None or value == "":
-                continue
-            if isinstance(value, bool):
-                ws.write_string(r, c, str(value))
-            elif isinstance(value, (int, float)):
-                ws.write_number(r, c, value)
-            elif isinstance(value, _dt.datetime):
-                ws.write_datetime(r, c, value, self.fmt.datetime)
-            elif isinstance(value, _dt.date):
-                ws.write_datetime(r, c, _dt.datetime(value.year, value.month, value.day), self.fmt.date)
-            else:
-                # Always text: a value such as "=HYPERLINK(...)" typed by an NGO must never run.
-                ws.write_string(r, c, _clip(str(value)))
-        if self.csv is not None:
-            self.csv.writerow([_csv_value(v) for v in raw_values])
-        self.r += 1
-
-    def finish(self):
-        last_col = len(self.columns) - 1
-        self.ws.autofilter(0, 0, max(self.r - 1, 1), last_col)
-
-
-def _clip(text: str) -> str:
-    text = text if len(text) <= 32767 else text[:32766] + "…"
-    # Characters XML 1.0 cannot carry would make the register unreadable.
-    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
-        text = "".join(ch if ord(ch) >= 32 or ch in "\t\n\r" else "\ufffd" for ch in text)
-    return text
 
 
 def _csv_value(value):
