@@ -167,6 +167,25 @@ def clean(out: Path, lang: str = "kk", **changes) -> Path:
     return fill(out, singles, tables, lang=lang)
 
 
+def patch_parts(path: Path, patches: dict, extra: dict | None = None) -> None:
+    """Rewrite members of a test's own zip in place: `patches` part name -> fn(bytes) -> bytes,
+    `extra` part name -> bytes to add."""
+    import io
+    import zipfile
+
+    zin = zipfile.ZipFile(io.BytesIO(Path(path).read_bytes()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            body = zin.read(info)
+            if info.filename in patches:
+                body = patches[info.filename](body)
+            zout.writestr(info, body)
+        for name, body in (extra or {}).items():
+            zout.writestr(name, body)
+    Path(path).write_bytes(out.getvalue())
+
+
 def codes(result) -> list[str]:
     return [f.code for f in result.findings]
 

@@ -1,7 +1,6 @@
 """The checked copy: the NGO's workbook unchanged plus a validation sheet whose links jump to cells."""
 from __future__ import annotations
 
-import io
 import zipfile
 
 import builders
@@ -82,24 +81,15 @@ def test_revalidating_a_checked_copy_replaces_its_sheet(tmp_path):
 
 def test_macros_are_reported_and_dropped_from_the_copy(tmp_path):
     src = builders.clean(tmp_path / "r.xlsm")
-    data = src.read_bytes()
-    zin = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for info in zin.infolist():
-            body = zin.read(info)
-            if info.filename == "[Content_Types].xml":
-                body = body.replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-                                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
-                body = body.replace(b"</Types>", b'<Default Extension="bin" ContentType="application/'
-                                    b'vnd.ms-office.vbaProject"/></Types>')
-            if info.filename == "xl/_rels/workbook.xml.rels":
-                body = body.replace(b"</Relationships>", b'<Relationship Id="rIdVba" Type="http://schemas.'
-                                    b'microsoft.com/office/2006/relationships/vbaProject" '
-                                    b'Target="vbaProject.bin"/></Relationships>')
-            z.writestr(info, body)
-        z.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0fake vba project")
-    src.write_bytes(out.getvalue())
+    builders.patch_parts(src, {
+        "[Content_Types].xml": lambda body: body.replace(
+            b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+            b"application/vnd.ms-excel.sheet.macroEnabled.main+xml").replace(
+            b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>'),
+        "xl/_rels/workbook.xml.rels": lambda body: body.replace(
+            b"</Relationships>", b'<Relationship Id="rIdVba" Type="http://schemas.microsoft.com/office/2006/'
+            b'relationships/vbaProject" Target="vbaProject.bin"/></Relationships>'),
+    }, extra={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0fake vba project"})
     result = validate(src, write_copy=True)
     assert "macros-present" in builders.codes(result)
     assert result.output.endswith(".checked.xlsx")

@@ -33,8 +33,6 @@ from toolkit.package import (
 
 ROOT = Path(__file__).resolve().parent.parent
 FOREIGN = ROOT.parent / "shared" / "corpus" / "foreign"
-if not FOREIGN.is_dir():
-    FOREIGN = Path("/work/shared/corpus/foreign")
 
 TIME_LIMIT = 5.0  # seconds per file, for open + every values() call
 

@@ -3,9 +3,7 @@ broken, gives that rule's code, severity and cell. A clean workbook gives nothin
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
-import zipfile
 
 import pytest
 
@@ -186,20 +184,6 @@ def test_formula_overwritten(tmp_path):
     assert f.value == 1076 and f.expected == 1076
 
 
-def _patch_part(path, part_name, fn):
-    """Rewrite one member of a zip in place (the test's own file)."""
-    data = path.read_bytes()
-    zin = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            body = zin.read(info)
-            if info.filename == part_name:
-                body = fn(body)
-            zout.writestr(info, body)
-    path.write_bytes(out.getvalue())
-
-
 def _sheet_part(path, title):
     from toolkit.package import open_package
     with open_package(path) as pkg:
@@ -218,7 +202,7 @@ def test_cached_value_stale(tmp_path):
         new = re.sub(rf'(<c r="{cell}"[^>]*>(?:(?!</c>).)*?<v>)[^<]*(</v>)', r"\g<1>999\g<2>", text, count=1)
         assert new != text
         return new.encode()
-    _patch_part(out, _sheet_part(out, sheet), stale)
+    builders.patch_parts(out, {_sheet_part(out, sheet): stale})
     result = validate(out)
     f = assert_finding(result, "cached-value-stale", "info", (sheet, cell))
     assert f.value == 999 and f.expected == 1076
