@@ -357,6 +357,26 @@ def external_entity(directory: Path) -> Path:
     return rewrite_members(src, directory / "xxe.xlsx", edit)
 
 
+def utf16_entity_bomb(directory: Path) -> Path:
+    """'Billion laughs' in xl/workbook.xml encoded as UTF-16, where a byte search for "<!DOCTYPE" sees
+    nothing (every other byte is NUL): the parser must refuse the DTD itself."""
+    directory = Path(directory)
+    src = plain_xlsx(directory / "_plain_for_utf16.xlsx")
+    entities = '<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10)
+    )
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name != "xl/workbook.xml":
+            return data
+        text = data.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"', 1)
+        text = text.replace("?>", f"?><!DOCTYPE workbook [{entities}]>", 1)
+        text = text.replace('name="Sheet1"', 'name="&lol9;"')
+        return text.encode("utf-16")
+
+    return rewrite_members(src, directory / "utf16_entity_bomb.xlsx", edit)
+
+
 def zip_bomb(directory: Path) -> Path:
     """A valid-looking workbook whose sheet1.xml is ~300 MB of repetitive rows compressed to ~2 MB
     (~130:1 at zlib level 1, chosen so the builder takes about a second): the classic decompression

@@ -71,6 +71,7 @@ HOSTILE = [
     ("xlsb_package", "xlsb"),
     ("entity_bomb", "xml-forbidden"),
     ("external_entity", "xml-forbidden"),
+    ("utf16_entity_bomb", "xml-forbidden"),
     ("zip_bomb", "zip-bomb"),  # ~1 s: the builder streams 300 MB through zlib
     ("million_rows", "zip-bomb"),
     ("lying_header_bomb", "zip-bomb"),

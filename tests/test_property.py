@@ -151,3 +151,25 @@ def test_every_field_reads_any_value(field, raw):
     for f in reader._reading_findings(field, parsed, raw, "Sheet", "B3", None):
         _check_finding(f)
         json.dumps(f.to_dict("en"), ensure_ascii=False, allow_nan=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(list(form.SINGLE_FIELDS) + [c for t in form.TABLES for c in t.columns]),
+       st.lists(st.one_of(VALUE, st.sampled_from([0, 0.0, 1, 1.0, True, False, "1", "0", -0.0])), max_size=8))
+def test_remembered_parsing_equals_parsing(field, raws):
+    """The reader remembers parse results per field type; what it remembers must be what _parse gives,
+    value type included (1, 1.0, True and "1" are different inputs although 1 == 1.0 == True)."""
+    parse = reader.parser_of(field)
+    for raw in raws + raws[::-1]:
+        got, want = parse(raw), reader._parse(field, raw)
+        assert got == want
+        assert type(got.value) is type(want.value)
+
+
+def test_remembered_parsing_keeps_bool_and_number_apart():
+    count = next(f for t in form.TABLES for f in t.columns if f.type == "count")
+    parse = reader.parser_of(count)
+    assert parse(True).error
+    assert parse(1).value == 1 and not parse(1).error
+    assert parse(1.0).value == 1 and not parse(1.0).error
+    assert parse("1").note == "text-number"

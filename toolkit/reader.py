@@ -135,6 +135,36 @@ def range_cells(ref: str) -> list[str]:
     return cells
 
 
+def _position(cell: str) -> tuple[int, int]:
+    rc = _A1_CACHE.get(cell)
+    if rc is None:
+        rc = parse_a1(cell)
+        if len(_A1_CACHE) < 100_000:   # the template's cells; bounded against odd names
+            _A1_CACHE[cell] = rc
+    return rc
+
+
+# id(list of cells) -> (that list, its shape). The lists are range_cells()'s remembered ones, the same
+# objects in every file; keeping the list in the entry keeps its id from being reused.
+_SHAPES: dict[int, tuple[list[str], tuple]] = {}
+
+
+def _shape(cells: list[str]) -> tuple:
+    """("column", first row, column, count) for a vertical run of cells, else ("cells", positions)."""
+    entry = _SHAPES.get(id(cells))
+    if entry is not None and entry[0] is cells:
+        return entry[1]
+    positions = [_position(cell) for cell in cells]
+    r0, c0 = positions[0] if positions else (0, 0)
+    if all(rc == (r0 + k, c0) for k, rc in enumerate(positions)):
+        shape: tuple = ("column", r0, c0, len(positions))
+    else:
+        shape = ("cells", positions)
+    if len(_SHAPES) < 10_000:
+        _SHAPES[id(cells)] = (cells, shape)
+    return shape
+
+
 class _Grid:
     """Cell access by A1 on sheets of one package, each sheet read once."""
 
@@ -142,23 +172,36 @@ class _Grid:
         self.pkg = pkg
         self.cache: dict[str, list[list]] = {}
 
-    def value(self, sheet: str, cell: str) -> Any:
-        return self.column(sheet, [cell])[0]
-
-    def column(self, sheet: str, cells: list[str]) -> list[Any]:
-        """Values of cells (A1) of one sheet; None for an empty cell."""
+    def _grid(self, sheet: str) -> list[list]:
         grid = self.cache.get(sheet)
         if grid is None:
             grid = self.cache[sheet] = self.pkg.values(sheet)
+        return grid
+
+    def value(self, sheet: str, cell: str) -> Any:
+        grid = self._grid(sheet)
+        r, c = _position(cell)
+        if r < len(grid):
+            row = grid[r]
+            if c < len(row):
+                v = row[c]
+                return None if v == "" else v
+        return None
+
+    def column(self, sheet: str, cells: list[str]) -> list[Any]:
+        """Values of cells (A1) of one sheet; None for an empty cell."""
+        grid = self._grid(sheet)
+        shape = _shape(cells)
+        if shape[0] == "column":
+            _, r0, c, n = shape
+            out = [(row[c] if c < len(row) else None) for row in grid[r0:r0 + n]]
+            out = [None if v == "" else v for v in out]
+            if len(out) < n:
+                out.extend([None] * (n - len(out)))
+            return out
         out = []
         height = len(grid)
-        for cell in cells:
-            rc = _A1_CACHE.get(cell)
-            if rc is None:
-                rc = parse_a1(cell)
-                if len(_A1_CACHE) < 100_000:   # the template's cells; bounded against odd names
-                    _A1_CACHE[cell] = rc
-            r, c = rc
+        for r, c in shape[1]:
             v = None
             if r < height:
                 row = grid[r]
@@ -245,7 +288,7 @@ def _read_package(pkg, report: Report) -> None:
 def _set_single(report: Report, f: form.Field, raw, sheet: str, cell: str) -> None:
     report.where[f.name] = (sheet, cell)
     report.raw[f.name] = raw
-    parsed = _parse(f, raw)
+    parsed = parser_of(f)(raw)
     report.parsed[f.name] = parsed
     report.values[f.name] = parsed.value
     report.findings.extend(_reading_findings(f, parsed, raw, sheet, cell, None))
@@ -339,31 +382,36 @@ def _build_rows(table: form.Table, raw_rows, sheet: str, report: Report) -> list
     """Parse a table's raw rows (dicts of field name -> raw value, and -> A1) into filled Rows."""
     rows: list[Row] = []
     previous: dict[str, Any] = {}
+    columns = [(f, f.name, parser_of(f)) for f in table.columns]
+    is_blank = values.is_blank
+    findings = report.findings
     for i, (raw_row, cells_row) in enumerate(raw_rows):
-        if raw_row is None or all(values.is_blank(v) for v in raw_row.values()):
+        if raw_row is None or all(is_blank(v) for v in raw_row.values()):
             continue
         row = Row(index=i + 1)
-        for f in table.columns:
-            if f.name not in raw_row:
+        row_cells, row_raw, row_parsed, row_values = row.cells, row.raw, row.parsed, row.values
+        for f, name, parse in columns:
+            if name not in raw_row:
                 continue
-            raw = raw_row[f.name]
-            row.cells[f.name] = cells_row[f.name]
-            row.raw[f.name] = raw
-            parsed = _parse(f, raw)
-            row.parsed[f.name] = parsed
-            row.values[f.name] = parsed.value
-            report.findings.extend(_reading_findings(f, parsed, raw, sheet, cells_row[f.name], i + 1))
+            raw = raw_row[name]
+            row_cells[name] = cells_row[name]
+            row_raw[name] = raw
+            parsed = parse(raw)
+            row_parsed[name] = parsed
+            row_values[name] = parsed.value
+            if parsed.error or parsed.note or parsed.value.__class__ is _Unknown:
+                findings.extend(_reading_findings(f, parsed, raw, sheet, cells_row[name], i + 1))
         # An empty task or activity cell means "same as the row above" (merged cells on paper); a newly
         # typed task starts afresh, so its activity is not taken from the previous task.
-        task_typed = not values.is_blank(row.raw.get("ind_task"))
+        task_typed = not is_blank(row_raw.get("ind_task"))
         for name in ("ind_task", "ind_activity"):
-            if (name in row.values and values.is_blank(row.raw.get(name)) and previous.get(name)
+            if (name in row_values and is_blank(row_raw.get(name)) and previous.get(name)
                     and not (name == "ind_activity" and task_typed)):
-                row.values[name] = previous[name]
+                row_values[name] = previous[name]
                 row.filled_down.add(name)
         for name in ("ind_task", "ind_activity"):
-            if name in row.values:
-                previous[name] = row.values.get(name)
+            if name in row_values:
+                previous[name] = row_values.get(name)
         rows.append(row)
     return rows
 
@@ -410,10 +458,9 @@ def _read_formula_cells(pkg, grid, comp: form.Computed, report: Report, titles) 
     wanted_rows = None
     if table is not None:
         wanted_rows = {r.index for r in report.tables.get(table.key, [])}
-    for i, cell in enumerate(cells):
+    for i, (cell, cached) in enumerate(zip(cells, grid.column(sheet, cells))):
         row = i + 1 if table is not None else None
         has_formula = cell in formula_cells
-        cached = grid.value(sheet, cell)
         # Table formula rows matter only where the row is filled, someone typed over the formula, or the
         # formula is gone (a row inserted into the table, or the formula cleared: layout-changed).
         if wanted_rows is not None and row not in wanted_rows and has_formula:
@@ -422,6 +469,36 @@ def _read_formula_cells(pkg, grid, comp: form.Computed, report: Report, titles) 
 
 
 # Parsing by field type ------------------------------------------------------------------------------
+
+_PARSERS: dict[tuple, Any] = {}
+_MEMO_LIMIT = 4096
+
+
+def parser_of(f: form.Field):
+    """_parse for fields like f, remembering results: Parsed is immutable and depends only on the raw
+    value (its type included) and the field's type and options. Every report repeats many values
+    (0, 1, units, statuses, option labels, a task filled down), and a table has ~1 000 cells."""
+    key = (f.type, f.options)
+    parse = _PARSERS.get(key)
+    if parse is None:
+        memo: dict[tuple, values.Parsed] = {}
+
+        def parse(raw, f=f, memo=memo):
+            k = (raw.__class__, raw)
+            try:
+                hit = memo.get(k)
+            except TypeError:  # an unhashable value from somewhere other than calamine
+                return _parse(f, raw)
+            if hit is None:
+                hit = _parse(f, raw)
+                if len(memo) >= _MEMO_LIMIT:
+                    memo.clear()
+                memo[k] = hit
+            return hit
+
+        _PARSERS[key] = parse
+    return parse
+
 
 def _parse(f: form.Field, raw) -> values.Parsed:
     t = f.type
