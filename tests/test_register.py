@@ -676,3 +676,28 @@ def test_explicit_non_workbook_becomes_a_finding(corpus, tmp_path):
     assert ("report.txt", "file-unreadable") in [(f["source_file"], f["code"]) for f in findings]
     reports = _csv_records(tmp_path / "csv" / "reports.csv")
     assert [r["source_file"] for r in reports] == ["report.txt", good.name]
+
+
+def test_a_bug_on_one_file_is_listed_on_that_file_and_the_merge_goes_on(corpus, tmp_path, monkeypatch):
+    """An exception inside esep (not a bad file: a bug) becomes an internal-error finding of its file."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    good = [s for s in corpus["specs"] if s["status"] in ("valid", "invalid")][:3]
+    for s in good:
+        shutil.copy(s["path"], folder / Path(s["name"]).name)
+    shutil.copy(good[0]["path"], folder / "bug.xlsx")
+    original = register.compute
+
+    def compute(report):
+        if report.path.endswith("bug.xlsx"):
+            raise ZeroDivisionError("planted")
+        return original(report)
+
+    monkeypatch.setattr(register, "compute", compute)
+    result = register.merge([folder], tmp_path / "r.xlsx", csv_dir=tmp_path / "csv", jobs=1)
+    assert (result.files, result.unreadable) == (4, 1)
+    reports = {r["source_file"]: r["status"] for r in _csv_records(tmp_path / "csv" / "reports.csv")}
+    assert reports["bug.xlsx"] == "unreadable"
+    findings = [f for f in _csv_records(tmp_path / "csv" / "findings.csv") if f["source_file"] == "bug.xlsx"]
+    assert [f["code"] for f in findings] == ["file-unreadable"]
+    assert findings[0]["value"] == "ZeroDivisionError: planted"

@@ -122,3 +122,17 @@ def test_a_repeated_text_is_rendered_once_and_identically():
     first, second = r.row({"text": task}), r.row({"text": task})
     assert first == second
     assert r.row({"text": task + "!"}) != first
+
+
+def test_remembered_cells_keep_types_apart(tmp_path):
+    """Renderer remembers rendered cells by (column, value): equal numbers may share a cell (1 and 1.0
+    both show 1), but True, "1", -0.0 and numbers no float can hold must each come out right, in any order."""
+    data = [{"text": "1", "number": 1, "int": 1}, {"text": "1", "number": 1.0, "int": True},
+            {"number": -0.0, "int": 0}, {"number": 0, "int": -0.0}, {"number": 10 ** 400, "int": 2.5},
+            {"text": "1", "number": 1, "int": 1}]
+    out = _stitched(tmp_path, data)
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Data").to_python()[1:]
+    assert [r[:3] for r in rows] == [["1", 1.0, 1.0], ["1", 1.0, "True"], ["", 0.0, 0.0], ["", 0.0, 0.0],
+                                     ["", str(10 ** 400), 2.5], ["1", 1.0, 1.0]]
+    xml = rowxml.Renderer(COLUMNS).row({"number": -0.0})
+    assert "<v>0</v>" in xml and "-0" not in xml

@@ -58,6 +58,8 @@ SINGLE_CASES = [
     # code, severity, changes, field whose cell carries the finding
     ("required-value", "error", {"org_name": None}, "org_name"),
     ("type-error", "error", {"grant_amount": "жеті миллион"}, "grant_amount"),
+    # more digits than a spreadsheet keeps (this once crashed the recomputation with OverflowError)
+    ("type-error", "error", {"grant_amount": "9" * 400}, "grant_amount"),
     ("text-number", "info", {"grant_amount": "7 000 000"}, "grant_amount"),
     ("text-date", "info", {"report_date": "05.12.2024"}, "report_date"),
     ("unknown-option", "warning", {"region": "Жетысуская обл."}, "region"),
@@ -279,3 +281,18 @@ def test_every_rule_code_is_in_the_catalogue_and_tested():
         spec_codes = {c for pair in spec_codes for c in pair if c}
         assert spec_codes <= set(CATALOGUE)
         assert spec_codes - {"duplicate-submission"} <= tested
+
+
+def test_a_bug_in_a_rule_is_a_finding_not_a_traceback(tmp_path, monkeypatch):
+    from toolkit import rules, validation
+
+    def broken(report):
+        raise KeyError("planted")
+
+    monkeypatch.setattr(rules, "check", broken)
+    result = validate(builders.clean(tmp_path / "r.xlsx"))
+    assert not result.readable and not result.valid
+    assert [(f.code, f.params["reason"], f.value) for f in result.findings] == [
+        ("file-unreadable", "internal-error", "KeyError: 'planted'")]
+    assert "esep" in result.findings[0].message("en")
+    assert validation.summary([result])["valid"] is False

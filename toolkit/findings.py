@@ -262,6 +262,11 @@ UNREADABLE_REASONS: dict[str, tuple[str, str, str]] = {
                       "the file contains forbidden XML (DTD/entity); fill in the template again"),
     "crashed": ("файлды оқу кезінде оқу процесі тоқтап қалды", "процесс чтения файла аварийно завершился",
                 "the reader process crashed on this file"),
+    "internal-error": ("esep бағдарламасының ішкі қатесі салдарынан файл тексерілмеді; файлды esep "
+                       "әзірлеушілеріне жіберіңіз",
+                       "файл не проверен из-за внутренней ошибки esep; передайте файл разработчикам esep",
+                       "esep could not check this file because of an error in esep itself; please send the "
+                       "file to the esep developers"),
     "timeout": ("файлды оқу тым ұзаққа созылды", "чтение файла заняло слишком много времени",
                 "reading the file took too long"),
 }

@@ -25,8 +25,10 @@ from typing import Any, Callable, Iterable
 
 from . import form, rowxml, values
 from .atomic import atomic_path
+from .compute import compute
 from .findings import Finding
 from .form import Text
+from .validation import check, internal_error
 
 # Worker memory cap: far above what a report needs (~50 MB), low enough that a file slipping past the
 # package limits cannot take the machine down with it (calamine aborts its process when out of memory).
@@ -213,12 +215,7 @@ def _limit_memory():
 
 def read_one(index: int, path: str, message_lang: str) -> FileRows:
     """Read and check one workbook into register rows. Never raises for a bad file."""
-    from .validation import check
-
-    try:
-        mtime = os.path.getmtime(path)
-    except OSError:
-        mtime = 0.0
+    mtime = _mtime(path)
     try:
         result = check(path)
     except MemoryError:
@@ -236,8 +233,6 @@ def read_one(index: int, path: str, message_lang: str) -> FileRows:
     if unreadable:
         return rows
     v = report.values
-    from .compute import compute
-
     calc = compute(report)
     statuses = calc["calc_ind_status"]
     lines = [s for s in statuses.values() if s]
@@ -300,10 +295,10 @@ def _finding_row(f: Finding, lang: str) -> dict:
     return d
 
 
-def _unreadable(index, path, reason, mtime, lang) -> FileRows:
+def _unreadable(index, path, reason, mtime, lang, value=None) -> FileRows:
     from .reader import file_sha256
 
-    f = Finding("file-unreadable", params={"reason": reason})
+    f = Finding("file-unreadable", value=value, params={"reason": reason})
     return FileRows(index=index, path=path, sha256=file_sha256(path), status="unreadable", key=None, report_date=None,
                     mtime=mtime, template_version=None, lang=None, counts={"error": 1, "warning": 0, "info": 0},
                     region=None, summary={}, report={}, findings=[_finding_row(f, lang)])
@@ -338,8 +333,20 @@ def spool(rows: FileRows, folder: str) -> FileRows:
 
 def _read_job(args):
     index, path, lang, source, keep_rows, folder = args
-    rows = render(read_one(index, path, lang), source, lang, keep_rows)
+    try:
+        rows = render(read_one(index, path, lang), source, lang, keep_rows)
+    except Exception as exc:  # noqa: BLE001 - a bug in esep must not stop the merge: listed on its file
+        finding = internal_error(exc)
+        rows = render(_unreadable(index, path, "internal-error", _mtime(path), lang, finding.value), source,
+                      lang, keep_rows)
     return spool(rows, folder) if folder else rows
+
+
+def _mtime(path) -> float:
+    try:
+        return os.path.getmtime(path)
+    except OSError:
+        return 0.0
 
 
 def read_all(paths: list[Path], lang: str, jobs: int, on_result: Callable[[FileRows], None],

@@ -18,11 +18,11 @@ come from the data.
 from __future__ import annotations
 
 import datetime as _dt
-import math
 import re
 import shutil
+import sys
 import zipfile
-from typing import Iterable
+from typing import Any, Iterable
 
 ROW = "\x00"
 SEP = "\x01"
@@ -87,6 +87,42 @@ def _letters(col0: int) -> str:
     return out
 
 
+_FLOAT_MAX = sys.float_info.max
+
+
+def _number_text(value) -> str:
+    try:
+        return str(value)
+    except ValueError:   # an int of more digits than Python converts to text
+        return "…"
+
+
+MEMO_TEXT = 200        # texts up to this length are remembered by Renderer.row
+MEMO_LIMIT = 20_000    # entries per renderer before it starts afresh
+
+
+def _cell(ref: str, style: str, shown, value) -> str:
+    """One cell of a register row: `shown` maps raw values to what the register shows (or is None)."""
+    if shown is not None and value.__class__ is not bool and value in shown:
+        value = shown[value]
+    kind = value.__class__
+    if kind is str:
+        return _text_cell(ref, style, value)
+    if kind is bool:
+        return _text_cell(ref, style, str(value))
+    if kind is float or kind is int or isinstance(value, (int, float)):
+        if -_FLOAT_MAX <= value <= _FLOAT_MAX:   # not nan or inf, and an int a float can hold
+            return f'<c r="{ref}"{style}><v>{value + 0.0:.16G}</v></c>'   # + 0.0: -0.0 shows as 0
+        return _text_cell(ref, style, _number_text(value))
+    if isinstance(value, _dt.date):
+        moment = value if isinstance(value, _dt.datetime) else _dt.datetime(value.year, value.month, value.day)
+        if moment.tzinfo is not None or moment < _EPOCH:
+            return _text_cell(ref, style, value.isoformat())
+        xf = XF["datetime"] if isinstance(value, _dt.datetime) else XF["date"]
+        return f'<c r="{ref}" s="{xf}"><v>{excel_serial(moment):.16G}</v></c>'
+    return _text_cell(ref, style, str(value))
+
+
 class Renderer:
     """Renders register rows of one sheet. `columns`: (key, kind, shown) per column, where kind is
     the register column kind ("date", "number", "int", ...) and shown maps raw values to what the
@@ -98,49 +134,41 @@ class Renderer:
             default = f' s="{XF[kind]}"' if kind in ("date", "number", "int") else ""
             self.plan.append((f"{_letters(c)}{ROW}", key, shown, default))
         self.last_col = len(self.plan) - 1
-        # Per column, the last text rendered and its cell: a task or activity filled down repeats the
-        # same str object row after row, and is escaped once.
-        self.last = [(None, "")] * len(self.plan)
+        # (column, short text or number) -> its rendered cell: units, statuses, option codes, the source
+        # file and its SHA-256, a task filled down, 0, 1, 100; a report repeats them row after row.
+        self.memo: dict[tuple[int, Any], str] = {}
 
     def row(self, data: dict) -> str:
         cells = []
         add = cells.append
         get = data.get
-        last = self.last
+        memo = self.memo
         for c, (ref, key, shown, style) in enumerate(self.plan):
             value = get(key)
-            if value is None or value == "":
+            if value is None:
                 continue
             if value.__class__ is str:
-                seen, xml = last[c]
-                if value is seen:
-                    add(xml)
+                if not value:
                     continue
-            if shown is not None and value.__class__ is not bool and value in shown:
-                value = shown[value]
-            kind = value.__class__
-            if kind is str:
-                xml = _text_cell(ref, style, value)
-                if shown is None:
-                    last[c] = (value, xml)
+                xml = memo.get((c, value))
+                if xml is None:
+                    xml = _cell(ref, style, shown, value)
+                    if len(value) <= MEMO_TEXT:
+                        if len(memo) >= MEMO_LIMIT:
+                            memo.clear()
+                        memo[c, value] = xml
                 add(xml)
-            elif kind is bool:
-                add(_text_cell(ref, style, str(value)))
-            elif kind is float or kind is int or isinstance(value, (int, float)):
-                if math.isfinite(value):
-                    add(f'<c r="{ref}"{style}><v>{value:.16G}</v></c>')
-                else:
-                    add(_text_cell(ref, style, str(value)))
-            elif isinstance(value, _dt.date):
-                moment = value if isinstance(value, _dt.datetime) else _dt.datetime(value.year, value.month,
-                                                                                  value.day)
-                if moment.tzinfo is not None or moment < _EPOCH:
-                    add(_text_cell(ref, style, value.isoformat()))
-                else:
-                    xf = XF["datetime"] if isinstance(value, _dt.datetime) else XF["date"]
-                    add(f'<c r="{ref}" s="{xf}"><v>{excel_serial(moment):.16G}</v></c>')
-            else:
-                add(_text_cell(ref, style, str(value)))
+            elif value.__class__ is float or value.__class__ is int:
+                # Equal numbers render alike (1 and 1.0 both as 1, -0.0 as 0), so they share an entry.
+                xml = memo.get((c, value))
+                if xml is None:
+                    xml = _cell(ref, style, shown, value)
+                    if len(memo) >= MEMO_LIMIT:
+                        memo.clear()
+                    memo[c, value] = xml
+                add(xml)
+            elif value != "":
+                add(_cell(ref, style, shown, value))
         return f'<row r="{ROW}">{"".join(cells)}</row>'
 
     def rows(self, rows: Iterable[dict]) -> bytes:

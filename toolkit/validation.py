@@ -70,13 +70,23 @@ def sort_key(f: Finding):
 
 def check(path) -> FileResult:
     """Read and check one workbook (no output written)."""
-    report = reader.read(path)
-    findings = list(report.findings)
-    if report.readable:
-        findings.extend(rules.check(report))
+    try:
+        report = reader.read(path)
+        findings = list(report.findings)
+        if report.readable:
+            findings.extend(rules.check(report))
+    except Exception as exc:  # noqa: BLE001 - a bug in esep is reported on its file; the run goes on
+        report = reader.Report(path=str(path), sha256=reader.file_sha256(path))
+        findings = [internal_error(exc)]
     findings.sort(key=sort_key)
     return FileResult(path=str(path), sha256=report.sha256, template_version=report.template_version,
                       lang=report.lang, findings=findings, report=report, readable=report.readable)
+
+
+def internal_error(exc: BaseException) -> Finding:
+    """The finding for a file esep itself failed on (the exception type and text, for the bug report)."""
+    return Finding("file-unreadable", value=f"{type(exc).__name__}: {exc}"[:300],
+                   params={"reason": "internal-error"})
 
 
 def output_path(path, out_dir=None) -> Path:

@@ -244,6 +244,11 @@ def parse_text(raw) -> Parsed:
 # --------------------------------------------------------------------------- numbers
 
 
+# Digits a typed number may have before the decimal mark. Excel keeps 15 significant digits, so a longer
+# number is not one a spreadsheet can hold; and an int of hundreds of digits cannot become a float.
+MAX_NUMBER_DIGITS = 15
+
+
 def _read_plain_number(s):
     """Squashed text of a plain number in Kazakhstan formats -> int/float, else None.
 
@@ -290,6 +295,8 @@ def _read_plain_number(s):
         if digits or not frac:  # ".5" is fine, anything else is not
             return None
         digits = "0"
+    if len(digits.lstrip("0")) > MAX_NUMBER_DIGITS:
+        return None
     if (
         frac == "000"
         and len(groups) == 1
