@@ -363,49 +363,55 @@ def _read_table(pkg, grid, table: form.Table, report: Report, titles, missing_na
     report.table_sheet[table.key] = sheet
     raw_rows = []
     fetched = [(name, cells, grid.column(sheet, cells)) for name, (_, cells) in columns.items()]
-    height = max(lengths)
-    padded = [vals + [None] * (height - len(vals)) for _, _, vals in fetched]
-    for i, row_vals in enumerate(zip(*padded)):
-        if row_vals.count(None) == len(row_vals):
-            raw_rows.append((None, None))     # an empty row: nothing to parse
-            continue
-        raw_row, cells_row = {}, {}
-        for name, cells, vals in fetched:
-            if i < len(cells):
-                raw_row[name] = vals[i]
-                cells_row[name] = cells[i]
-        raw_rows.append((raw_row, cells_row))
+    if len(lengths) == 1:
+        # Rows as dicts built by zip (C loops): the usual case, every column as long as the table.
+        names = list(columns)
+        for row_vals, row_cells in zip(zip(*(vals for _, _, vals in fetched)),
+                                       zip(*(cells for _, cells, _ in fetched))):
+            if row_vals.count(None) == len(row_vals):
+                raw_rows.append((None, None))     # an empty row: nothing to parse
+            else:
+                raw_rows.append((dict(zip(names, row_vals)), dict(zip(names, row_cells))))
+    else:
+        height = max(lengths)
+        padded = [vals + [None] * (height - len(vals)) for _, _, vals in fetched]
+        for i, row_vals in enumerate(zip(*padded)):
+            if row_vals.count(None) == len(row_vals):
+                raw_rows.append((None, None))
+                continue
+            raw_row, cells_row = {}, {}
+            for name, cells, vals in fetched:
+                if i < len(cells):
+                    raw_row[name] = vals[i]
+                    cells_row[name] = cells[i]
+            raw_rows.append((raw_row, cells_row))
     report.tables[table.key] = _build_rows(table, raw_rows, sheet, report)
 
 
 def _build_rows(table: form.Table, raw_rows, sheet: str, report: Report) -> list[Row]:
-    """Parse a table's raw rows (dicts of field name -> raw value, and -> A1) into filled Rows."""
+    """Parse a table's raw rows into filled Rows. Each raw row is a pair of dicts, field name -> raw
+    value and -> A1, with the table's columns in order (those the workbook has); the Row keeps them."""
     rows: list[Row] = []
     previous: dict[str, Any] = {}
-    columns = [(f, f.name, parser_of(f)) for f in table.columns]
+    parsers = {f.name: parser_of(f) for f in table.columns}
+    fields = {f.name: f for f in table.columns}
     is_blank = values.is_blank
     findings = report.findings
     for i, (raw_row, cells_row) in enumerate(raw_rows):
         if raw_row is None or all(is_blank(v) for v in raw_row.values()):
             continue
-        row = Row(index=i + 1)
-        row_cells, row_raw, row_parsed, row_values = row.cells, row.raw, row.parsed, row.values
-        for f, name, parse in columns:
-            if name not in raw_row:
-                continue
-            raw = raw_row[name]
-            row_cells[name] = cells_row[name]
-            row_raw[name] = raw
-            parsed = parse(raw)
-            row_parsed[name] = parsed
-            row_values[name] = parsed.value
+        row_parsed = {name: parsers[name](raw) for name, raw in raw_row.items()}
+        row_values = {name: p.value for name, p in row_parsed.items()}
+        row = Row(index=i + 1, values=row_values, raw=raw_row, cells=cells_row, parsed=row_parsed)
+        for name, parsed in row_parsed.items():
             if parsed.error or parsed.note or parsed.value.__class__ is _Unknown:
-                findings.extend(_reading_findings(f, parsed, raw, sheet, cells_row[name], i + 1))
+                findings.extend(_reading_findings(fields[name], parsed, raw_row[name], sheet, cells_row[name],
+                                                  i + 1))
         # An empty task or activity cell means "same as the row above" (merged cells on paper); a newly
         # typed task starts afresh, so its activity is not taken from the previous task.
-        task_typed = not is_blank(row_raw.get("ind_task"))
+        task_typed = not is_blank(raw_row.get("ind_task"))
         for name in ("ind_task", "ind_activity"):
-            if (name in row_values and is_blank(row_raw.get(name)) and previous.get(name)
+            if (name in row_values and is_blank(raw_row.get(name)) and previous.get(name)
                     and not (name == "ind_activity" and task_typed)):
                 row_values[name] = previous[name]
                 row.filled_down.add(name)
