@@ -686,14 +686,14 @@ def test_a_bug_on_one_file_is_listed_on_that_file_and_the_merge_goes_on(corpus, 
     for s in good:
         shutil.copy(s["path"], folder / Path(s["name"]).name)
     shutil.copy(good[0]["path"], folder / "bug.xlsx")
-    original = register.compute
+    original = register.read_one
 
-    def compute(report):
-        if report.path.endswith("bug.xlsx"):
+    def read_one(index, path, lang):
+        if path.endswith("bug.xlsx"):
             raise ZeroDivisionError("planted")
-        return original(report)
+        return original(index, path, lang)
 
-    monkeypatch.setattr(register, "compute", compute)
+    monkeypatch.setattr(register, "read_one", read_one)
     result = register.merge([folder], tmp_path / "r.xlsx", csv_dir=tmp_path / "csv", jobs=1)
     assert (result.files, result.unreadable) == (4, 1)
     reports = {r["source_file"]: r["status"] for r in _csv_records(tmp_path / "csv" / "reports.csv")}

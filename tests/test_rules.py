@@ -286,7 +286,7 @@ def test_every_rule_code_is_in_the_catalogue_and_tested():
 def test_a_bug_in_a_rule_is_a_finding_not_a_traceback(tmp_path, monkeypatch):
     from toolkit import rules, validation
 
-    def broken(report):
+    def broken(report, calc=None):
         raise KeyError("planted")
 
     monkeypatch.setattr(rules, "check", broken)

@@ -233,7 +233,7 @@ def read_one(index: int, path: str, message_lang: str) -> FileRows:
     if unreadable:
         return rows
     v = report.values
-    calc = compute(report)
+    calc = result.calc if result.calc is not None else compute(report)
     statuses = calc["calc_ind_status"]
     lines = [s for s in statuses.values() if s]
     met = sum(1 for s in lines if s in ("met", "exceeded"))

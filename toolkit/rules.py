@@ -343,9 +343,11 @@ def _same(cached, expected) -> bool:
     return abs(a - b) <= max(0.01, abs(b) * 1e-9)
 
 
-def check(report) -> list[Finding]:
-    """Run every rule on a readable report; returns the rule findings (reading findings stay on the report)."""
-    calc = compute.compute(report)
+def check(report, calc: dict | None = None) -> list[Finding]:
+    """Run every rule on a readable report; returns the rule findings (reading findings stay on the report).
+    `calc` is compute.compute(report) when the caller has it already."""
+    if calc is None:
+        calc = compute.compute(report)
     out: list[Finding] = []
     for r in RULES:
         out.extend(r.check(report, calc))

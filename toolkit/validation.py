@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import form, reader, rules
+from .compute import compute
 from .findings import SEVERITIES, Finding
 from .package import parse_a1
 
@@ -28,6 +29,7 @@ class FileResult:
     report: reader.Report | None = field(default=None, repr=False)
     output: str | None = None
     readable: bool = True
+    calc: dict | None = field(default=None, repr=False)   # compute.compute(report), when readable
 
     @property
     def valid(self) -> bool:
@@ -73,14 +75,16 @@ def check(path) -> FileResult:
     try:
         report = reader.read(path)
         findings = list(report.findings)
+        calc = None
         if report.readable:
-            findings.extend(rules.check(report))
+            calc = compute(report)
+            findings.extend(rules.check(report, calc))
     except Exception as exc:  # noqa: BLE001 - a bug in esep is reported on its file; the run goes on
         report = reader.Report(path=str(path), sha256=reader.file_sha256(path))
-        findings = [internal_error(exc)]
+        findings, calc = [internal_error(exc)], None
     findings.sort(key=sort_key)
     return FileResult(path=str(path), sha256=report.sha256, template_version=report.template_version,
-                      lang=report.lang, findings=findings, report=report, readable=report.readable)
+                      lang=report.lang, findings=findings, report=report, readable=report.readable, calc=calc)
 
 
 def internal_error(exc: BaseException) -> Finding:
