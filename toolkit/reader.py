@@ -160,7 +160,7 @@ def _shape(cells: list[str]) -> tuple:
         shape: tuple = ("column", r0, c0, len(positions))
     else:
         shape = ("cells", positions)
-    if len(_SHAPES) < 10_000:
+    if len(cells) <= 1000 and len(_SHAPES) < 2000:   # as range_cells() remembers: the template's ranges
         _SHAPES[id(cells)] = (cells, shape)
     return shape
 
@@ -477,7 +477,8 @@ def _read_formula_cells(pkg, grid, comp: form.Computed, report: Report, titles) 
 # Parsing by field type ------------------------------------------------------------------------------
 
 _PARSERS: dict[tuple, Any] = {}
-_MEMO_LIMIT = 4096
+_MEMO_LIMIT = 1024   # entries per field type, then it starts afresh: memory stays flat over a merge
+_MEMO_TEXT = 200     # longer texts are parsed every time
 
 
 def parser_of(f: form.Field):
@@ -497,9 +498,10 @@ def parser_of(f: form.Field):
                 return _parse(f, raw)
             if hit is None:
                 hit = _parse(f, raw)
-                if len(memo) >= _MEMO_LIMIT:
-                    memo.clear()
-                memo[k] = hit
+                if raw.__class__ is not str or len(raw) <= _MEMO_TEXT:   # not the narratives
+                    if len(memo) >= _MEMO_LIMIT:
+                        memo.clear()
+                    memo[k] = hit
             return hit
 
         _PARSERS[key] = parse

@@ -97,8 +97,8 @@ def _number_text(value) -> str:
         return "…"
 
 
-MEMO_TEXT = 200        # texts up to this length are remembered by Renderer.row
-MEMO_LIMIT = 20_000    # entries per renderer before it starts afresh
+MEMO_TEXT = 200      # texts up to this length are remembered by Renderer.row
+MEMO_LIMIT = 512     # entries a renderer keeps from file to file (memory stays flat over a merge)
 
 
 def _cell(ref: str, style: str, shown, value) -> str:
@@ -143,6 +143,8 @@ class Renderer:
         add = cells.append
         get = data.get
         memo = self.memo
+        if len(memo) > 8 * MEMO_LIMIT:   # rows() clears it between files; this is for direct callers
+            memo.clear()
         for c, (ref, key, shown, style) in enumerate(self.plan):
             value = get(key)
             if value is None:
@@ -154,8 +156,6 @@ class Renderer:
                 if xml is None:
                     xml = _cell(ref, style, shown, value)
                     if len(value) <= MEMO_TEXT:
-                        if len(memo) >= MEMO_LIMIT:
-                            memo.clear()
                         memo[c, value] = xml
                 add(xml)
             elif value.__class__ is float or value.__class__ is int:
@@ -163,8 +163,6 @@ class Renderer:
                 xml = memo.get((c, value))
                 if xml is None:
                     xml = _cell(ref, style, shown, value)
-                    if len(memo) >= MEMO_LIMIT:
-                        memo.clear()
                     memo[c, value] = xml
                 add(xml)
             elif value != "":
@@ -173,6 +171,8 @@ class Renderer:
 
     def rows(self, rows: Iterable[dict]) -> bytes:
         """Rows of one file, rendered and joined with SEP, as UTF-8 (a stray surrogate becomes '?')."""
+        if len(self.memo) > MEMO_LIMIT:
+            self.memo.clear()   # bounded by MEMO_LIMIT plus one file's distinct short values
         return SEP.join(self.row(d) for d in rows).encode("utf-8", "replace")
 
 
