@@ -282,7 +282,7 @@ def _tree_rss_kb(root: int) -> int:
 
 def run(cmd: list[str], *, ok=(0,), sample=False, cwd=ROOT) -> dict:
     """Run cmd in a fresh process; wall time, CPU time and peak RSS (largest process of the tree,
-    from wait4) and, with sample=True, the peak of the tree's summed RSS (sampled every 50 ms)."""
+    from wait4) and, with sample=True, the peak of the tree's summed RSS (sampled every 100 ms)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
@@ -290,7 +290,7 @@ def run(cmd: list[str], *, ok=(0,), sample=False, cwd=ROOT) -> dict:
         done = threading.Event()
 
         def sampler():
-            while not done.wait(0.05):
+            while not done.wait(0.1):
                 peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
 
         thread = threading.Thread(target=sampler, daemon=True) if sample else None
