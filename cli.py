@@ -193,7 +193,22 @@ def merge(inputs, output, csv_dir, lang, jobs, as_json):
     sys.exit(0 if result.ok else 1)
 
 
+def _exit_on_sigterm():
+    """SIGTERM (kill, a service manager, a CI timeout) ends the run like Ctrl+C: by an exception, so the
+    temporary output files are removed and an earlier register or copy is left as it was."""
+    import signal
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    try:
+        signal.signal(signal.SIGTERM, stop)
+    except (ValueError, OSError):   # not the main thread, or no such signal here
+        pass
+
+
 def main(argv=None):
+    _exit_on_sigterm()
     cli.main(args=argv, prog_name="esep")
 
 

@@ -74,7 +74,7 @@ UNREADABLE = {  # builder -> acceptable Unreadable reasons
     "million_rows": (lambda d, s: hostile.million_rows(d), {"zip-bomb", "too-large"}),
     "sst_count_lie": (lambda d, s: hostile.shared_strings_count_lie(d), {"corrupt", "zip-bomb", "too-large"}),
     "too_many_members": (lambda d, s: hostile.too_many_members(d), {"zip-bomb", "too-large"}),
-    "far_cell_in_template": (hostile.far_cell_in_template, {"too-large"}),
+    "far_cell_in_template": (hostile.far_cell_in_template, {"far-cell"}),
 }
 
 FOREIGN = {  # valid workbooks that are not our template

@@ -631,6 +631,30 @@ def test_merge_killed_while_writing_leaves_the_earlier_register(corpus, tmp_path
     assert again.files == len(corpus["specs"]) and target.read_bytes() != before
 
 
+def test_merge_terminated_while_writing_cleans_up(corpus, tmp_path):
+    """SIGTERM (unlike SIGKILL) is handled: the temporary register is removed, the earlier one stays."""
+    big = _copies(corpus, tmp_path / "big", 40)
+    target = tmp_path / "out" / "same.xlsx"
+    before = _earlier_register(corpus, target)
+    proc = _start_merge(big, target)
+    caught = False
+    try:
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            if glob.glob(str(target.parent / f".{target.name}.*.part")):
+                proc.send_signal(signal.SIGTERM)     # the main process only, as `kill PID` does
+                caught = True
+                break
+            time.sleep(0.001)
+        code = proc.wait(timeout=60)
+    finally:
+        _kill(proc)
+    if not caught:
+        pytest.skip("the merge wrote its register before it could be interrupted")
+    assert code == 128 + signal.SIGTERM
+    assert _assert_intact(target, before) == []
+
+
 # find_inputs ----------------------------------------------------------------------------------------
 
 def _touch(path: Path) -> Path:

@@ -233,6 +233,12 @@ UNREADABLE_REASONS: dict[str, tuple[str, str, str]] = {
               "the file is empty (0 bytes); save and send it again"),
     "too-large": ("файл тым үлкен; есеп файлы бірнеше жүз КБ болады", "файл слишком большой; файл отчёта "
                   "занимает несколько сотен КБ", "the file is too large for a report"),
+    "far-cell": ("парақта форманың сыртында, өте алыс ұяшықта мән бар; Ctrl+End арқылы тауып, жойыңыз да, "
+                 "қайта сақтаңыз",
+                 "на листе есть значение в ячейке далеко за пределами формы; найдите его клавишами Ctrl+End, "
+                 "удалите и сохраните файл заново",
+                 "a sheet has a value in a cell far outside the form; find it with Ctrl+End, delete it and "
+                 "save again"),
     "not-zip": ("бұл Excel файлы емес; Excel-де ашып, .xlsx ретінде сақтаңыз",
                 "это не файл Excel; откройте в Excel и сохраните как .xlsx",
                 "not an Excel file; open it in Excel and save as .xlsx"),

@@ -109,6 +109,7 @@ REASONS = frozenset(
         "permission",
         "empty",
         "too-large",
+        "far-cell",
         "not-zip",
         "encrypted",
         "legacy-xls",
@@ -367,7 +368,7 @@ class Package:
         Values are calamine's cached results: numbers from xlsx are floats, empty cells are ''.
         Raises KeyError for an unknown title, Unreadable for anything wrong in the file. The first
         call vets the extent of *every* worksheet part before calamine is opened, so one sheet
-        with a far-away cell makes values() refuse all sheets ("too-large").
+        with a far-away cell makes values() refuse all sheets ("far-cell").
         """
         s = self._require(title)
         if s.title in self._values:
@@ -383,9 +384,10 @@ class Package:
         if not self._grid_checked:
             # calamine resolves sheet paths by its own rules, so vet every member that could
             # be read as a worksheet, not only the one this title maps to.
+            titles = {sheet.part: sheet.title for sheet in self.sheets}
             for name in self._sheet_like:
                 rows, cols, _ = self._scan(name)
-                _check_grid(name, rows, cols)
+                _check_grid(name, rows, cols, titles.get(name))
             self._grid_checked = True
         workbook = self._open_calamine()
         try:
@@ -1033,12 +1035,15 @@ def _grid_too_large(rows: int, cols: int) -> bool:
     return rows > MAX_GRID_ROWS or rows * cols > MAX_GRID_CELLS
 
 
-def _check_grid(member: str, rows: int, cols: int) -> None:
+def _check_grid(member: str, rows: int, cols: int, title: str | None = None) -> None:
+    # Usually one stray value typed far below or right of the form (a small file), so the finding says
+    # where the values reach and what to do, not that the file is too large.
     if _grid_too_large(rows, cols):
+        where = f"sheet {title!r}" if title else member
         raise Unreadable(
-            "too-large",
-            f"{member} spans {rows} rows x {cols} columns from A1 "
-            f"(limits {MAX_GRID_ROWS} rows, {MAX_GRID_CELLS} cells)",
+            "far-cell",
+            f"{where}: values reach row {rows} and column {_col_letters(cols - 1) if cols else '-'} "
+            f"(limits {MAX_GRID_ROWS} rows, {MAX_GRID_CELLS} cells from A1)",
         )
 
 

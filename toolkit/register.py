@@ -204,6 +204,14 @@ class FileRows:
 
 
 def _limit_memory():
+    """Worker start-up: the memory cap, and the default SIGTERM (the command line's handler, inherited
+    through fork, is for the main process)."""
+    import signal
+
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    except (ValueError, OSError):
+        pass
     try:
         import resource
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
