@@ -296,3 +296,41 @@ def test_a_bug_in_a_rule_is_a_finding_not_a_traceback(tmp_path, monkeypatch):
         ("file-unreadable", "internal-error", "KeyError: 'planted'")]
     assert "esep" in result.findings[0].message("en")
     assert validation.summary([result])["valid"] is False
+
+
+@pytest.mark.parametrize("inserted, drop_names, lang", [(1, False, "kk"), (1, True, "kk"), (2, False, "ru"),
+                                                         (1, False, "ru")])
+def test_rows_inserted_above_a_table_give_one_clear_finding(tmp_path, inserted, drop_names, lang):
+    """A tool that inserts rows without updating the defined names (openpyxl does) pushes the column
+    headings into the cells the names point at: one layout-changed at the heading, not a type error per
+    heading, and the rows below are still read, from the cells they are really in."""
+    table = form.INDICATORS
+    clean = validate(builders.clean(tmp_path / "clean.xlsx", lang=lang)).report.tables["ind"]
+
+    def edit(wb):
+        wb[form.sheet_title(table.sheet, lang)].insert_rows(table.header_row - 1, inserted)
+        if drop_names:
+            for name in list(wb.defined_names):
+                del wb.defined_names[name]
+
+    from openpyxl import load_workbook
+
+    out = builders.clean(tmp_path / "r.xlsx", lang=lang)
+    wb = load_workbook(out)
+    edit(wb)
+    wb.save(out)
+    result = validate(out)
+    layout = findings_for(result, "layout-changed")
+    sheet = form.sheet_title(table.sheet, lang)
+    heading_row = table.first_row + inserted - 1          # where the first data row used to be
+    assert [(f.sheet, f.cell) for f in layout] == [(sheet, f"B{heading_row}")]
+    assert "header" in layout[0].message("en")
+    assert not findings_for(result, "type-error") and not findings_for(result, "formula-overwritten")
+    rows = result.report.tables["ind"]
+    assert [r.values for r in rows] == [r.values for r in clean]
+
+    def moved(cell):
+        letters, digits = re.fullmatch(r"([A-Z]+)([0-9]+)", cell).groups()
+        return f"{letters}{int(digits) + inserted}"
+    assert [r.cells["ind_indicator"] for r in rows] == [moved(c.cells["ind_indicator"]) for c in clean]
+    assert {f.code for f in builders.above_info(result)} <= {"layout-changed", "names-missing"}

@@ -55,6 +55,7 @@ class Report:
     table_sheet: dict[str, str] = field(default_factory=dict)           # table key -> sheet title
     formulas: list[FormulaCell] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    skipped_rows: dict[str, set[int]] = field(default_factory=dict)     # table key -> rows not read (layout)
     readable: bool = False    # False when the file could not be read as a report at all
 
     def get(self, name: str) -> Any:
@@ -385,7 +386,44 @@ def _read_table(pkg, grid, table: form.Table, report: Report, titles, missing_na
                     raw_row[name] = vals[i]
                     cells_row[name] = cells[i]
             raw_rows.append((raw_row, cells_row))
+    header_at = _header_inside(table, raw_rows)
+    if header_at is not None:
+        cells_row = raw_rows[header_at][1]
+        report.findings.append(Finding("layout-changed", sheet=sheet, cell=next(iter(cells_row.values()), None),
+                                       params={"reason": _HEADER_INSIDE}))
+        for i in range(header_at + 1):     # the header and whatever stood above it in the template
+            raw_rows[i] = (None, None)
+            report.skipped_rows.setdefault(table.key, set()).add(i + 1)
     report.tables[table.key] = _build_rows(table, raw_rows, sheet, report)
+
+
+_HEADER_INSIDE = form.Text(
+    "кестенің тақырып жолы деректер аймағында тұр (кестенің үстіне жол қосылған, ал атаулы ауқымдар "
+    "жаңартылмаған); ол жол және оның үстіндегілер дерек ретінде оқылмады",
+    "строка заголовков таблицы оказалась в области данных (над таблицей вставлена строка, а именованные "
+    "диапазоны не обновлены); она и строки над ней не читались как данные",
+    "the table's header row is inside its data area (a row was inserted above the table and the defined "
+    "names were not updated); it and the rows above it were not read as data",
+)
+_HEADER_ROWS_SEARCHED = 5
+_HEADINGS: dict[str, dict[str, set[str]]] = {}
+
+
+def _header_inside(table: form.Table, raw_rows) -> int | None:
+    """Index of a raw row near the top that holds the table's own column headings (in any language): a
+    row inserted above the table pushed the heading into the cells the names or the template point at."""
+    labels = _HEADINGS.get(table.key)
+    if labels is None:   # the headings as the template writes them
+        labels = _HEADINGS[table.key] = {f.name: {f.label.get(lang).strip() for lang in ("kk", "ru", "en")}
+                                         for f in table.columns}
+    for i, (raw_row, _) in enumerate(raw_rows[:_HEADER_ROWS_SEARCHED]):
+        if raw_row is None:
+            continue
+        hits = sum(1 for name, raw in raw_row.items()
+                   if raw.__class__ is str and raw.strip() in labels.get(name, ()))
+        if hits >= max(3, len(raw_row) // 2):
+            return i
+    return None
 
 
 def _build_rows(table: form.Table, raw_rows, sheet: str, report: Report) -> list[Row]:
@@ -471,6 +509,8 @@ def _read_formula_cells(pkg, grid, comp: form.Computed, report: Report, titles) 
         # formula is gone (a row inserted into the table, or the formula cleared: layout-changed).
         if wanted_rows is not None and row not in wanted_rows and has_formula:
             continue
+        if table is not None and row in report.skipped_rows.get(table.key, ()):
+            continue     # template furniture inside the table (layout-changed): no formula expected
         report.formulas.append(FormulaCell(comp.name, sheet, cell, row, has_formula, cached))
 
 
