@@ -468,25 +468,24 @@ def _sheet_edit(name: str, fn: Callable[[bytes], bytes]) -> Callable[[str, bytes
 def sparse_far_cell(directory: Path) -> Path:
     """A tiny file with one extra cell at XFD1048576, the last cell of the sheet. calamine builds
     the dense rectangle from A1 (550 GB) and aborts the whole process."""
-    directory = Path(directory)
-    src = plain_xlsx(directory / "_plain_for_far.xlsx")
-    far = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
-    return rewrite_members(
-        src, directory / "far_cell.xlsx",
-        _sheet_edit("xl/worksheets/sheet1.xml", lambda d: d.replace(b"</sheetData>", far)),
-    )
+    return _plain_with_last_row(directory, "far_cell.xlsx",
+                                b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
 
 
 def duplicate_r_attribute(directory: Path) -> Path:
     """A cell written as <c r="C9"r="XFD1048576">: quick-xml (inside calamine) accepts attributes
     without a separating space and uses the last r, so a scanner that trusts the first r would let
     the far-cell abort through."""
+    return _plain_with_last_row(directory, "dup_r.xlsx", b'<row r="9"><c r="C9"r="XFD1048576"><v>1</v></c></row>')
+
+
+def _plain_with_last_row(directory: Path, name: str, row: bytes) -> Path:
+    """The plain workbook with `row` appended to the sheet data of its one sheet."""
     directory = Path(directory)
-    src = plain_xlsx(directory / "_plain_for_dup.xlsx")
-    cell = b'<row r="9"><c r="C9"r="XFD1048576"><v>1</v></c></row></sheetData>'
+    src = plain_xlsx(directory / f"_plain_for_{name}")
     return rewrite_members(
-        src, directory / "dup_r.xlsx",
-        _sheet_edit("xl/worksheets/sheet1.xml", lambda d: d.replace(b"</sheetData>", cell)),
+        src, directory / name,
+        _sheet_edit("xl/worksheets/sheet1.xml", lambda d: d.replace(b"</sheetData>", row + b"</sheetData>")),
     )
 
 

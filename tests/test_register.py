@@ -574,6 +574,16 @@ def _kill(proc):
     proc.wait(timeout=30)
 
 
+def _wait_for_temporary_register(proc, target, timeout: float = 60) -> bool:
+    """Wait until the running merge has started writing its temporary register; False if it ended first."""
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        if glob.glob(str(target.parent / f".{target.name}.*.part")):
+            return True
+        time.sleep(0.001)
+    return False
+
+
 def _earlier_register(corpus, target) -> bytes:
     register.merge([corpus["folder"]], target, lang="kk", jobs=2)
     return target.read_bytes()
@@ -611,14 +621,8 @@ def test_merge_killed_while_writing_leaves_the_earlier_register(corpus, tmp_path
     target = tmp_path / "out" / "same.xlsx"
     before = _earlier_register(corpus, target)
     proc = _start_merge(big, target)
-    caught = False
     try:
-        deadline = time.monotonic() + 60
-        while proc.poll() is None and time.monotonic() < deadline:
-            if glob.glob(str(target.parent / f".{target.name}.*.part")):
-                caught = True
-                break
-            time.sleep(0.001)
+        caught = _wait_for_temporary_register(proc, target)
     finally:
         _kill(proc)
     if not caught:
@@ -637,15 +641,10 @@ def test_merge_terminated_while_writing_cleans_up(corpus, tmp_path):
     target = tmp_path / "out" / "same.xlsx"
     before = _earlier_register(corpus, target)
     proc = _start_merge(big, target)
-    caught = False
     try:
-        deadline = time.monotonic() + 60
-        while proc.poll() is None and time.monotonic() < deadline:
-            if glob.glob(str(target.parent / f".{target.name}.*.part")):
-                proc.send_signal(signal.SIGTERM)     # the main process only, as `kill PID` does
-                caught = True
-                break
-            time.sleep(0.001)
+        caught = _wait_for_temporary_register(proc, target)
+        if caught:
+            proc.send_signal(signal.SIGTERM)     # the main process only, as `kill PID` does
         code = proc.wait(timeout=60)
     finally:
         _kill(proc)

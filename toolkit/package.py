@@ -535,6 +535,8 @@ def _guarded(fn, *args):
         raise Unreadable("too-large", "out of memory while reading the workbook") from exc
     except RecursionError as exc:
         raise Unreadable("corrupt", "XML nested too deeply") from exc
+    except DefusedXmlError as exc:   # before _INPUT_ERRORS: it is a ValueError
+        raise Unreadable("xml-forbidden", f"{type(exc).__name__}: {_short(exc)}") from exc
     except _INPUT_ERRORS as exc:
         raise Unreadable("corrupt", f"{type(exc).__name__}: {_short(exc)}") from exc
 
@@ -576,17 +578,7 @@ def open_package(path: str | os.PathLike) -> Package:
     zf = None
     try:
         zf = _open_zip(data)
-        return _build(path, data, digest, zf)
-    except (Unreadable, KeyboardInterrupt, SystemExit):
-        raise
-    except MemoryError as exc:
-        raise Unreadable("too-large", "out of memory while opening the workbook") from exc
-    except RecursionError as exc:
-        raise Unreadable("corrupt", "XML nested too deeply") from exc
-    except DefusedXmlError as exc:
-        raise Unreadable("xml-forbidden", f"{type(exc).__name__}: {_short(exc)}") from exc
-    except _INPUT_ERRORS as exc:
-        raise Unreadable("corrupt", f"{type(exc).__name__}: {_short(exc)}") from exc
+        return _guarded(_build, path, data, digest, zf)
     finally:
         if zf is not None:
             zf.close()  # only the central directory is needed; data is inflated from `data`

@@ -149,21 +149,17 @@ class Renderer:
             value = get(key)
             if value is None:
                 continue
-            if value.__class__ is str:
-                if not value:
+            kind = value.__class__
+            if kind is str or kind is float or kind is int:
+                # A text never equals a number, and equal numbers render alike (1 and 1.0 both as 1,
+                # -0.0 as 0), so they may share an entry.
+                if value == "":
                     continue
                 xml = memo.get((c, value))
                 if xml is None:
                     xml = _cell(ref, style, shown, value)
-                    if len(value) <= MEMO_TEXT:
+                    if kind is not str or len(value) <= MEMO_TEXT:
                         memo[c, value] = xml
-                add(xml)
-            elif value.__class__ is float or value.__class__ is int:
-                # Equal numbers render alike (1 and 1.0 both as 1, -0.0 as 0), so they share an entry.
-                xml = memo.get((c, value))
-                if xml is None:
-                    xml = _cell(ref, style, shown, value)
-                    memo[c, value] = xml
                 add(xml)
             elif value != "":
                 add(_cell(ref, style, shown, value))
