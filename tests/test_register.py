@@ -376,7 +376,8 @@ def test_csv_neutralises_formula_looking_text(corpus, merged):
 CSV_HEADERS = {
     "reports.csv": ["source_file", "sha256", "template_version", "lang", "read_at", "status", "errors",
                     "warnings", "ind_lines", "ind_met_share"]
-    + [f.name for f in form.HEADER_FIELDS + form.IMPACT_FIELDS + form.STATS_FIELDS],
+    + [n for f in form.HEADER_FIELDS + form.IMPACT_FIELDS + form.STATS_FIELDS
+       for n in ((f.name, "agreement_key") if f.name == "agreement_no" else (f.name,))],
     "findings.csv": ["source_file", "sha256", "code", "severity", "sheet", "cell", "field", "row", "value",
                      "expected", "message"],
 }
@@ -393,7 +394,7 @@ def test_csv_headers_are_stable_ascii(merged):
         if table:
             assert {f.name for f in form.TABLE[table].columns} <= set(header)
         own = {"source_file", "sha256", "source_cell", "row", "template_version", "lang", "read_at",
-               "status", "errors", "warnings", "ind_lines", "ind_met_share"} | set(CSV_HEADERS["findings.csv"])
+               "status", "errors", "warnings", "ind_lines", "ind_met_share", "agreement_key"} | set(CSV_HEADERS["findings.csv"])
         assert set(header) <= names | set(form.COMPUTED_BY_NAME) | own, key
     for csv_name, expected in CSV_HEADERS.items():
         assert _read_csv(merged["csv"] / csv_name)[0] == expected
@@ -724,3 +725,30 @@ def test_a_bug_on_one_file_is_listed_on_that_file_and_the_merge_goes_on(corpus, 
     findings = [f for f in _csv_records(tmp_path / "csv" / "findings.csv") if f["source_file"] == "bug.xlsx"]
     assert [f["code"] for f in findings] == ["file-unreadable"]
     assert findings[0]["value"] == "ZeroDivisionError: planted"
+
+
+def test_three_spellings_of_one_agreement_are_one_grant(corpus, tmp_path):
+    """"94", "№ 94" and "№94" with one BIN are one grant: the newest report is current, the others are
+    superseded; the register shows each number as typed and the key it was matched by."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    spec = dict(corpus["specs"][0], lang="kk")
+    names = []
+    for day, typed in ((3, "94"), (9, "№ 94"), (6, "№94")):
+        spec.update(agreement=typed, report_date=dt.date(2024, 12, day))
+        names.append(f"report_{day}.xlsx")
+        builders.clean(folder / names[-1], lang="kk", **_changes(spec))
+    other = dict(spec, agreement="95", bin=spec["bin"])               # another grant of the same NGO
+    builders.clean(folder / "report_other.xlsx", lang="kk", **_changes(other))
+    result = register.merge([folder], tmp_path / "r.xlsx", csv_dir=tmp_path / "csv", jobs=1)
+    assert (result.files, result.superseded) == (4, 2)
+    reports = {r["source_file"]: r for r in _csv_records(tmp_path / "csv" / "reports.csv")}
+    assert [(reports[n]["agreement_no"], reports[n]["agreement_key"]) for n in names] == [
+        ("94", "94"), ("№ 94", "94"), ("№94", "94")]
+    assert [reports[n]["status"] for n in names] == ["superseded", "valid", "superseded"]
+    assert (reports["report_other.xlsx"]["agreement_key"], reports["report_other.xlsx"]["status"]) == ("95", "valid")
+    dups = [f for f in _csv_records(tmp_path / "csv" / "findings.csv") if f["code"] == "duplicate-submission"]
+    assert sorted((f["source_file"], f["expected"]) for f in dups) == [
+        ("report_3.xlsx", "report_9.xlsx"), ("report_6.xlsx", "report_9.xlsx")]
+    regions, national = _summary(_read_register(tmp_path / "r.xlsx"), lang="kk")
+    assert national["grant"] == 2 * spec["grant"]                      # the grant counted once, plus «95»

@@ -975,3 +975,19 @@ def test_numbers_longer_than_a_spreadsheet_keeps_are_errors():
     for text in ("9" * 16, "1" * 400, "1 " + "000 " * 6 + "000", "-" + "9" * 400, "не менее " + "9" * 400):
         assert parse_number(text, allow_threshold=True).error, text
     assert parse_number("1," + "5" * 400).value == pytest.approx(1.5555555)
+
+
+@pytest.mark.parametrize("typed, key", [
+    ("94", "94"), ("№ 94", "94"), ("№94", "94"), (" 94 ", "94"), ("No 94", "94"), ("No.94", "94"),
+    ("N94", "94"), ("n 94", "94"), ("Nº 94", "94"), ("Н 94", "94"), ("N-94", "94"), ("№\u00a094", "94"),
+    ("94-1", "941"), ("94 – 1", "941"), ("94/1", "94/1"), ("094", "094"), (94, "94"), (94.0, "94"),
+    ("а-94/с", "A94/C"), ("A94/C", "A94/C"), ("ab-12", "AB12"), ("АВ 12", "AB12"),
+    ("", ""), (None, ""), ("  ", ""),
+])
+def test_agreement_key(typed, key):
+    assert V.agreement_key(typed) == key
+
+
+def test_agreement_key_keeps_different_agreements_apart():
+    keys = {V.agreement_key(t) for t in ("94", "95", "94/1", "940", "A94", "NOR-94")}
+    assert len(keys) == 6

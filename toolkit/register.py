@@ -80,7 +80,12 @@ REPORT_COLUMNS: tuple[Column, ...] = PROVENANCE + (
     Column("ind_lines", T("Көрсеткіштер саны", "Показателей", "Indicator lines"), "int", 10),
     Column("ind_met_share", T("Орындалған көрсеткіштер, %", "Выполнено показателей, %",
                               "Indicators met, %"), "number", 10),
-) + tuple(_field_column(f) for f in form.HEADER_FIELDS + form.IMPACT_FIELDS + form.STATS_FIELDS)
+) + tuple(c for f in form.HEADER_FIELDS + form.IMPACT_FIELDS + form.STATS_FIELDS for c in (
+    (_field_column(f),) if f.name != "agreement_no" else (
+        _field_column(f),
+        # Beside the number as typed, the key that says which workbooks are one grant
+        # (values.agreement_key: «№», "No", spaces, dashes, case and look-alike letters ignored).
+        Column("agreement_key", T("Келісім нөмірінің кілті", "Ключ номера договора", "Agreement key"), width=12))))
 
 IND_COLUMNS: tuple[Column, ...] = PROVENANCE + (
     Column("source_cell", T("Ұяшық", "Ячейка", "Cell"), width=18),
@@ -248,11 +253,12 @@ def read_one(index: int, path: str, message_lang: str) -> FileRows:
     bin_ = v.get("org_bin")
     agreement = v.get("agreement_no")
     if bin_ and agreement:
-        rows.key = (str(bin_), form.fold(agreement))
+        rows.key = (str(bin_), values.agreement_key(agreement))
     rows.report_date = v.get("report_date")
     # Only a known region code: off-list text typed by an NGO never reaches the Summary sheet.
     rows.region = v.get("region") if v.get("region") in _REGION_CODES else None
     rows.report = {c.key: _plain(v.get(c.key)) for c in REPORT_COLUMNS if c.key in form.FIELD}
+    rows.report["agreement_key"] = values.agreement_key(agreement) if agreement else None
     rows.report.update(ind_lines=len(lines), ind_met_share=(met / len(lines) * 100) if lines else None)
     rows.summary = {
         "grant": _num(v.get("grant_amount")),

@@ -29,6 +29,7 @@ __all__ = [
     "count_sentences",
     "looks_like_formula",
     "format_number",
+    "agreement_key",
 ]
 
 
@@ -649,3 +650,36 @@ def format_number(x, lang="kk") -> str:
     neg, ip, fp = _decimal_parts(v)
     grouped = f"{int(ip):,}".replace(",", " ")
     return ("-" if neg else "") + grouped + ("." if lang == "en" else ",") + fp
+
+
+# --------------------------------------------------------------------------- agreement numbers
+
+# Cyrillic letters that look like Latin ones (Russian and Kazakh keyboards), folded to the Latin letter,
+# so "А-94" typed on either layout is one agreement. Upper case only: the key is upper-cased first.
+_LOOKALIKES = str.maketrans({
+    "А": "A", "В": "B", "Е": "E", "Ё": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
+    "С": "C", "Т": "T", "У": "Y", "Х": "X", "І": "I", "Ј": "J", "Ѕ": "S", "Ү": "Y",
+})
+_KEY_DROP_DASHES = str.maketrans({c: None for c in _DASHES})
+_KEY_DROP = str.maketrans({**{c: None for c in _EDGE}, **{c: None for c in _DASHES},
+                           "№": None, "\u2116": None, "_": None})
+
+
+def agreement_key(text) -> str:
+    """The agreement number as matched across workbooks: "94", "№ 94", "№94", " 94 ", "No. 94" -> "94".
+
+    Ignored: the number sign «№» and a leading "No"/"N"/"Nº" (Latin or Cyrillic, with or without a dot)
+    before a digit, every whitespace kind, dashes and underscores, letter case. Cyrillic letters that
+    look like Latin ones are folded to Latin ("А-94/С" and "A94/C" are one key). Kept: every other
+    character, leading zeros and slashes ("94/1" stays apart from "941", while "94-1" is "941").
+    A number cell (94.0) reads as "94". Blank -> "".
+    """
+    import unicodedata
+
+    if is_blank(text):
+        return ""
+    s = parse_text(text).value if not isinstance(text, str) else text
+    # NFKC also turns "№" into "No", so one pattern removes every spelling of the number sign.
+    s = unicodedata.normalize("NFKC", str(s)).upper().translate(_KEY_DROP_DASHES)
+    s = _rx(r"(?:^|(?<=\s))[NН]\s*[OОº°]?\s*\.?(?=\s*[0-9])").sub(" ", s)
+    return s.translate(_KEY_DROP).translate(_LOOKALIKES)
