@@ -190,6 +190,8 @@ def merge(inputs, output, csv_dir, lang, jobs, as_json):
                    f"{result.unreadable} unreadable, {result.superseded} superseded → {result.output}")
         for path in result.csv_files:
             click.echo(f"  {path}")
+    for warning in result.warnings:
+        click.secho(warning, fg="yellow", err=True)
     sys.exit(0 if result.ok else 1)
 
 

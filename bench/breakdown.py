@@ -97,18 +97,15 @@ def main(argv):
     t["pickle"] = (time.process_time() - t0) / len(rows) * 1000
     size = sum(len(pickle.dumps(r, protocol=pickle.HIGHEST_PROTOCOL)) for r in sent) / len(rows)
     shutil.rmtree(spool_dir)
-    for r in sent:
-        r.xml = None
-    spooled = [pickle.dumps(r, protocol=pickle.HIGHEST_PROTOCOL) for r in sent]
-
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, register.Spool() as spooled:
+        for i, r in enumerate(rendered):   # the merge's own spool, which the main process reads back
+            r.xml = {key: xml[i, key] for key in register.DETAILS}
+            spooled.keep(r)
         out = Path(tmp) / "r.xlsx"
         res = register.MergeResult(output=str(out), csv_dir=None, files=len(files))
         read_at = dt.datetime.now().replace(microsecond=0)
         t0 = time.process_time()
-        register._write(out, None, "kk", len(files), lambda i: pickle.loads(spooled[i]), {}, names, read_at,
-                        res, lambda i, k: xml[i, k], lambda i, k: rowxml.count(xml[i, k]),
-                        lambda i, k: len(xml[i, k]))
+        register._write(spooled, out, csv_dir=None, lang="kk", names=names, read_at=read_at, result=res)
         t["write"] = (time.process_time() - t0) / len(files) * 1000
 
     stages = [

@@ -505,7 +505,8 @@ def test_cli_merge_json_summary(corpus, tmp_path):
                                           str(tmp_path / "csv"), "--lang", "kk", "--jobs", "2", "--json"])
     assert result.exit_code == 1, result.output
     payload = json.loads(result.stdout)
-    assert set(payload) == {"files", "valid", "invalid", "unreadable", "superseded", "output", "csv"}
+    assert set(payload) == {"files", "valid", "invalid", "unreadable", "superseded", "output", "csv",
+                            "warnings"}
     statuses = [s["status"] for s in corpus["specs"]]
     assert payload["files"] == len(statuses)
     for k in ("valid", "invalid", "unreadable", "superseded"):
@@ -529,9 +530,11 @@ def _crashing_read_one(original):
     return read_one
 
 
-@pytest.mark.skipif(multiprocessing.get_start_method(allow_none=False) != "fork",
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
                     reason="the patched reader reaches the workers only when they are forked")
 def test_a_worker_that_dies_costs_only_its_file(corpus, tmp_path, monkeypatch):
+    # The pool's retry logic is under test, not its start method: fork, so the workers get the patch.
+    monkeypatch.setattr(register, "START_METHOD", "fork")
     folder = tmp_path / "in"
     folder.mkdir()
     good = [s for s in corpus["specs"] if s["status"] in ("valid", "invalid")][:5]
@@ -549,6 +552,39 @@ def test_a_worker_that_dies_costs_only_its_file(corpus, tmp_path, monkeypatch):
     assert ("crash.xlsx", "file-unreadable") in findings
 
 
+def test_the_pool_does_not_fork_a_possibly_threaded_process():
+    assert register.START_METHOD in ("forkserver", "spawn")
+    assert register._pool(1)._mp_context.get_start_method() == register.START_METHOD
+
+
+def _failing_setrlimit(*args):
+    raise ValueError("planted: not allowed here")
+
+
+def test_a_memory_limit_that_cannot_be_set_is_said(monkeypatch):
+    import resource
+
+    monkeypatch.setattr(resource, "setrlimit", _failing_setrlimit)
+    assert register.set_memory_limit() == "ValueError: planted: not allowed here"
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
+                    reason="the patched setrlimit reaches the workers only when they are forked")
+def test_a_worker_without_its_memory_limit_is_reported_once(corpus, tmp_path, monkeypatch):
+    import resource
+
+    folder = _copies(corpus, tmp_path / "in", 4)
+    monkeypatch.setattr(register, "START_METHOD", "fork")
+    monkeypatch.setattr(resource, "setrlimit", _failing_setrlimit)
+    result = register.merge([folder], tmp_path / "r.xlsx", lang="ru", jobs=2)
+    assert result.files == 4
+    assert len(result.warnings) == 1 and "ValueError: planted" in result.warnings[0]
+    assert "2 ГиБ" in result.warnings[0] and result.to_dict()["warnings"] == result.warnings
+    # With the limit in place there is nothing to say.
+    monkeypatch.undo()
+    assert register.merge([folder], tmp_path / "r.xlsx", lang="ru", jobs=2).warnings == []
+
+
 # Interrupted merge ----------------------------------------------------------------------------------
 
 def _copies(corpus, folder: Path, n: int) -> Path:
@@ -560,9 +596,11 @@ def _copies(corpus, folder: Path, n: int) -> Path:
     return folder
 
 
-def _start_merge(folder, target):
-    return subprocess.Popen([sys.executable, "cli.py", "merge", str(folder), "-o", str(target), "--jobs", "2"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+def _start_merge(folder, target, stage: str, flag: Path):
+    """`esep merge` in its own process group, holding at `stage` (tests/held_merge.py) until killed."""
+    return subprocess.Popen([sys.executable, str(ROOT / "tests" / "held_merge.py"), stage, str(flag), "merge",
+                             str(folder), "-o", str(target), "--jobs", "2"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
 
 
@@ -575,14 +613,16 @@ def _kill(proc):
     proc.wait(timeout=30)
 
 
-def _wait_for_temporary_register(proc, target, timeout: float = 60) -> bool:
-    """Wait until the running merge has started writing its temporary register; False if it ended first."""
+def _wait_until_held(proc, flag: Path, timeout: float = 300) -> None:
+    """Wait for the merge to reach its holding point (it creates `flag` there)."""
     deadline = time.monotonic() + timeout
-    while proc.poll() is None and time.monotonic() < deadline:
-        if glob.glob(str(target.parent / f".{target.name}.*.part")):
-            return True
-        time.sleep(0.001)
-    return False
+    while not flag.exists():
+        if proc.poll() is not None:
+            raise AssertionError(f"the merge ended ({proc.returncode}) before its holding point: "
+                                 + proc.stderr.read().decode(errors="replace")[-2000:])
+        if time.monotonic() > deadline:   # a hang, not a timing assumption: fail rather than wait forever
+            raise AssertionError(f"the merge did not reach its holding point in {timeout} s")
+        time.sleep(0.01)
 
 
 def _earlier_register(corpus, target) -> bytes:
@@ -600,57 +640,50 @@ def _assert_intact(target, before: bytes):
     return leftovers
 
 
-@pytest.mark.slow
 def test_merge_killed_while_reading_leaves_the_earlier_register(corpus, tmp_path):
-    big = _copies(corpus, tmp_path / "big", 120)      # far more than can be read in the time allowed
+    big = _copies(corpus, tmp_path / "big", 6)
     target = tmp_path / "out" / "same.xlsx"
     before = _earlier_register(corpus, target)
-    proc = _start_merge(big, target)
+    proc = _start_merge(big, target, "reading", tmp_path / "held")
     try:
-        time.sleep(0.7)
-        if proc.poll() is not None:
-            pytest.skip("the merge finished before it could be interrupted")
+        _wait_until_held(proc, tmp_path / "held")
     finally:
         _kill(proc)
-    leftovers = _assert_intact(target, before)
-    assert len(leftovers) <= 1
+    assert _assert_intact(target, before) == []   # no temporary register begun yet
 
 
-@pytest.mark.slow
 def test_merge_killed_while_writing_leaves_the_earlier_register(corpus, tmp_path):
-    big = _copies(corpus, tmp_path / "big", 40)
+    big = _copies(corpus, tmp_path / "big", 6)
     target = tmp_path / "out" / "same.xlsx"
     before = _earlier_register(corpus, target)
-    proc = _start_merge(big, target)
+    earlier_reports = len(_records(_read_register(target), "reports", "kk"))
+    proc = _start_merge(big, target, "writing", tmp_path / "held")
     try:
-        caught = _wait_for_temporary_register(proc, target)
+        _wait_until_held(proc, tmp_path / "held")
     finally:
         _kill(proc)
-    if not caught:
-        pytest.skip("the merge wrote its register before it could be interrupted")
-    leftovers = _assert_intact(target, before)
-    # A SIGKILL cannot be cleaned up after: the temporary file may stay, but it is never an input.
-    assert len(leftovers) <= 1
+    # A SIGKILL cannot be cleaned up after: the temporary file stays, but it is never an input...
+    assert len(_assert_intact(target, before)) == 1
     assert register.find_inputs([target.parent], output=target) == []
-    again = register.merge([corpus["folder"]], target, lang="kk", jobs=2)
-    assert again.files == len(corpus["specs"]) and target.read_bytes() != before
+    # ... nor in the way of the next merge, which replaces the register (one report instead of all).
+    one = next(Path(s["path"]) for s in corpus["specs"] if s["status"] == "valid")
+    again = register.merge([one], target, lang="kk", jobs=2)
+    assert again.files == 1 and earlier_reports > 1
+    assert [r["source_file"] for r in _records(_read_register(target), "reports", "kk")] == [one.name]
 
 
 def test_merge_terminated_while_writing_cleans_up(corpus, tmp_path):
     """SIGTERM (unlike SIGKILL) is handled: the temporary register is removed, the earlier one stays."""
-    big = _copies(corpus, tmp_path / "big", 40)
+    big = _copies(corpus, tmp_path / "big", 6)
     target = tmp_path / "out" / "same.xlsx"
     before = _earlier_register(corpus, target)
-    proc = _start_merge(big, target)
+    proc = _start_merge(big, target, "writing", tmp_path / "held")
     try:
-        caught = _wait_for_temporary_register(proc, target)
-        if caught:
-            proc.send_signal(signal.SIGTERM)     # the main process only, as `kill PID` does
+        _wait_until_held(proc, tmp_path / "held")
+        proc.send_signal(signal.SIGTERM)     # the main process only, as `kill PID` does
         code = proc.wait(timeout=60)
     finally:
         _kill(proc)
-    if not caught:
-        pytest.skip("the merge wrote its register before it could be interrupted")
     assert code == 128 + signal.SIGTERM
     assert _assert_intact(target, before) == []
 

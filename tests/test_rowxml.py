@@ -136,3 +136,50 @@ def test_remembered_cells_keep_types_apart(tmp_path):
                                      ["", str(10 ** 400), 2.5], ["1", 1.0, 1.0]]
     xml = rowxml.Renderer(COLUMNS).row({"number": -0.0})
     assert "<v>0</v>" in xml and "-0" not in xml
+
+
+def test_stitch_refuses_a_part_that_is_not_there(tmp_path):
+    """Rows asked to go into a missing part would be lost without a word: an error instead."""
+    frame, out = tmp_path / "frame.xlsx", tmp_path / "out.xlsx"
+    _frame(frame, 1)
+    with pytest.raises(KeyError, match="sheet7.xml"):
+        rowxml.stitch(str(frame), str(out), {"xl/worksheets/sheet1.xml": (2, 4, [b""]),
+                                             "xl/worksheets/sheet7.xml": (2, 4, [b"<row/>"])})
+    assert not out.exists()
+
+
+def test_worksheet_parts_come_from_the_workbook(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "w.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    for title in ("Сводка", "Отчёты", "Data"):
+        wb.add_worksheet(title)
+    wb.close()
+    assert rowxml.worksheet_parts(str(path)) == {
+        "Сводка": "xl/worksheets/sheet1.xml", "Отчёты": "xl/worksheets/sheet2.xml", "Data": "xl/worksheets/sheet3.xml"}
+
+
+def test_check_styles_proves_the_xf_indices_the_rows_use(tmp_path):
+    """The one XlsxWriter internal esep calls (Format._get_xf_index, to number the four formats first)
+    is proved on the written file by check_styles(); this test pins the XlsxWriter versions it was
+    proved with (setup.cfg allows only those)."""
+    import xlsxwriter
+
+    major, minor = (int(x) for x in xlsxwriter.__version__.split(".")[:2])
+    assert (3, 1) <= (major, minor) < (4, 0), f"XlsxWriter {xlsxwriter.__version__} is not proved here"
+    good = tmp_path / "good.xlsx"
+    _frame(good, 1)
+    rowxml.check_styles(str(good))
+    # Formats numbered in another order: the rendered rows would show dates as numbers. Refused.
+    bad = tmp_path / "bad.xlsx"
+    wb = xlsxwriter.Workbook(str(bad))
+    ws = wb.add_worksheet("Data")
+    bold = wb.add_format({"bold": True})
+    bold._get_xf_index()
+    ws.write_string(0, 0, "x", bold)
+    for name in rowxml.XF_ORDER:
+        wb.add_format({"num_format": rowxml.XF_FORMATS[name]})._get_xf_index()
+    wb.close()
+    with pytest.raises(RuntimeError, match="xf 1"):
+        rowxml.check_styles(str(bad))

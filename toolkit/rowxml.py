@@ -30,9 +30,14 @@ ROW_B = ROW.encode()
 SEP_B = SEP.encode()
 
 # Cell styles by xf index. register._Formats asks XlsxWriter for these formats first, in this order, so
-# they get exactly these indices (it checks), and the workers can use them without the workbook.
+# they get exactly these indices, and the workers can use them without the workbook; check_styles()
+# proves it on the written frame (from its styles.xml, whatever XlsxWriter's version).
 XF = {"date": 1, "datetime": 2, "number": 3, "int": 4}
 XF_ORDER = ("date", "datetime", "number", "int")
+XF_FORMATS = {"date": "dd.mm.yyyy", "datetime": "dd.mm.yyyy hh:mm", "number": "#,##0.##", "int": "0"}
+_BUILTIN_FORMATS = {0: "General", 1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00"}
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 MAX_TEXT = 32767
 # Characters XML 1.0 cannot carry (C0 controls other than tab, LF, CR).
@@ -184,6 +189,40 @@ def count(chunk: bytes) -> int:
     return chunk.count(SEP_B) + 1 if chunk else 0
 
 
+def check_styles(path: str) -> None:
+    """Raise unless the xlsx at `path` (a register frame we wrote) has XF's number formats at XF's xf
+    indices: the rendered rows refer to them by index."""
+    from xml.etree import ElementTree
+
+    with zipfile.ZipFile(path) as zf:
+        styles = ElementTree.fromstring(zf.read("xl/styles.xml"))
+    codes = dict(_BUILTIN_FORMATS)
+    for nf in styles.iterfind("m:numFmts/m:numFmt", _NS):
+        codes[int(nf.get("numFmtId"))] = nf.get("formatCode")
+    xfs = styles.findall("m:cellXfs/m:xf", _NS)
+    for name, index in XF.items():
+        got = codes.get(int(xfs[index].get("numFmtId", 0))) if index < len(xfs) else None
+        if got != XF_FORMATS[name]:
+            raise RuntimeError(f"register frame: xf {index} has number format {got!r}, not the "
+                               f"{name} format {XF_FORMATS[name]!r} the rows were rendered with")
+
+
+def worksheet_parts(path: str) -> dict[str, str]:
+    """Sheet title -> its worksheet part ('xl/worksheets/sheet2.xml') in the xlsx at `path` (one we
+    wrote), read from the workbook and its relationships rather than assumed."""
+    from xml.etree import ElementTree
+
+    with zipfile.ZipFile(path) as zf:
+        book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    target = {r.get("Id"): r.get("Target") for r in rels}
+    out = {}
+    for sheet in book.iterfind("m:sheets/m:sheet", _NS):
+        part = target[sheet.get(f"{{{_REL_NS}}}id")]
+        out[sheet.get("name")] = part.lstrip("/") if part.startswith("/") else "xl/" + part
+    return out
+
+
 def stitch(source: str, target: str, sheets: dict[str, tuple[int, int, Iterable[bytes]]],
            sum_hint: dict[str, int] | None = None) -> None:
     """Copy the xlsx at `source` to `target`, appending rows to the named worksheet parts.
@@ -194,6 +233,10 @@ def stitch(source: str, target: str, sheets: dict[str, tuple[int, int, Iterable[
     left out below ZIP64_FROM: some spreadsheet programs refuse it needlessly.
     """
     sum_hint = sum_hint or {}
+    with zipfile.ZipFile(source) as src:
+        missing = sorted(set(sheets) - set(src.namelist()))
+        if missing:   # their rows would be lost without a word
+            raise KeyError(f"{source}: no worksheet part {', '.join(missing)} to append rows to")
     with zipfile.ZipFile(source) as src, \
             zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as dst:
         for info in src.infolist():
