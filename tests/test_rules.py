@@ -222,7 +222,7 @@ def test_template_unknown(tmp_path):
 
 def test_template_outdated(tmp_path):
     def edit(wb):
-        wb["_meta"]["B2"] = "0.9.0"
+        wb["_meta"]["B2"] = "1.0.0"
     out = builders.fill(tmp_path / "r.xlsx", builders.clean_singles(), builders.clean_tables(), edit=edit)
     result = validate(out)
     assert_finding(result, "template-outdated", "warning", ("_meta", "B2"))

@@ -44,9 +44,12 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
        "The file was not made from the report template ({reason}). Fill in the esep template "
        "(final_report_kk.xlsx or final_report_ru.xlsx) and send it again."),
     _c("template-outdated", "warning", "an older template version",
-       "Үлгінің ескі нұсқасы ({value}); қазіргісі {expected}. Келесі есепті жаңа үлгіге толтырыңыз.",
-       "Устаревшая версия шаблона ({value}); текущая {expected}. Следующий отчёт заполните в новом шаблоне.",
-       "Older template version ({value}); the current one is {expected}. Use the new template next time."),
+       "Үлгінің ескі нұсқасы ({value}); қазіргісі {expected}. Деректерді жаңа үлгіге `esep upgrade` "
+       "арқылы көшіріңіз немесе келесі есепті жаңа үлгіге толтырыңыз.",
+       "Устаревшая версия шаблона ({value}); текущая {expected}. Перенесите данные в новый шаблон "
+       "командой `esep upgrade` или заполните следующий отчёт в новом шаблоне.",
+       "Older template version ({value}); the current one is {expected}. Copy the data into the new "
+       "template with `esep upgrade`, or use the new template next time."),
     _c("names-missing", "warning", "defined names deleted or broken; read from the template's cells",
        "Файлда {count} атаулы ұяшық жоқ немесе бұзылған (мысалы, «{label}»); мәндер үлгінің белгілі "
        "ұяшықтарынан оқылды. Түпнұсқа үлгіні пайдаланыңыз.",

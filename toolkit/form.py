@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 TEMPLATE_ID = "kz-grant-final-report"
-TEMPLATE_VERSION = "1.0.0"
+TEMPLATE_VERSION = "1.1.0"   # the version esep writes; LAYOUTS lists every version it reads
 LANGS = ("kk", "ru")
 
 
@@ -530,6 +530,20 @@ NARRATIVES: tuple[Field, ...] = (
 INTERIM_OPTIONAL = frozenset({"text_change", "text_success_story", "text_long_term",
                               "text_sustainability"})
 
+# The signature block at the end of the report, as in the official form (template 1.1.0 on). Optional:
+# the paper is signed by hand; a blank name means the head given in the header.
+SIGNATURE_FIELDS: tuple[Field, ...] = (
+    F("sign_position", "Басшының лауазымы", "Должность руководителя", "Head's position",
+      hint=Text("мысалы: төраға, директор", "например: председатель, директор",
+                "e.g. chair, director")),
+    F("sign_name", "Қол қоюшы басшының тегі, аты, әкесінің аты",
+      "Фамилия, имя, отчество подписывающего руководителя", "Name of the head who signs",
+      hint=Text("бос болса, «Жалпы мәліметтер» парағындағы басшы алынады",
+                "если пусто, берётся руководитель с листа «Общие сведения»",
+                "blank means the head named in the header")),
+    F("sign_date", "Қол қойылған күні", "Дата подписания", "Date signed", "date"),
+)
+
 META_FIELDS: tuple[Field, ...] = (
     F("meta_template_id", "template_id", "template_id", "template_id"),
     F("meta_template_version", "template_version", "template_version", "template_version"),
@@ -572,6 +586,10 @@ TEMPLATE_TEXTS = {
                          "Сравнение расходов с суммой гранта (факт)", "Spending against the grant (fact)"),
     "narrative_section": Text("Бөлім", "Раздел", "Section"),
     "narrative_text": Text("Мәтін", "Текст", "Text"),
+    "signature_title": Text("Үкіметтік емес ұйымның басшысы", "Руководитель неправительственной организации",
+                            "Head of the NGO"),
+    "signature": Text("Қолы", "Подпись", "Signature"),
+    "seal": Text("М.О. (болған жағдайда)", "М.П. (при наличии)", "Seal (if any)"),
 }
 
 
@@ -769,13 +787,18 @@ def _layout_stats():
 
 STATS_FIELDS, STATS_COMPUTED = _layout_stats()
 NARRATIVES = tuple(_place(f, "narratives", f"B{NARRATIVE_FIRST_ROW + i}") for i, f in enumerate(NARRATIVES))
+# Signature block below the narratives: a heading row, position, name, the signature line, date, seal.
+SIGNATURE_FIRST_ROW = NARRATIVE_FIRST_ROW + len(NARRATIVES) + 2
+_SIGNATURE_ROWS = {"sign_position": 0, "sign_name": 1, "sign_date": 3}   # row 2: signature line; 4: seal
+SIGNATURE_FIELDS = tuple(_place(f, "narratives", f"B{SIGNATURE_FIRST_ROW + _SIGNATURE_ROWS[f.name]}")
+                         for f in SIGNATURE_FIELDS)
 META_FIELDS = tuple(_place(f, "meta", f"B{i + 1}") for i, f in enumerate(META_FIELDS))
 
 
 # Lookups --------------------------------------------------------------------------------------------
 
 SINGLE_FIELDS: tuple[Field, ...] = (HEADER_FIELDS + (DEVIATION_NOTE,) + IMPACT_FIELDS + STATS_FIELDS
-                                    + NARRATIVES)
+                                    + NARRATIVES + SIGNATURE_FIELDS)
 TABLE_FIELDS: tuple[Field, ...] = tuple(f for t in TABLES for f in t.columns)
 ALL_FIELDS: tuple[Field, ...] = SINGLE_FIELDS + TABLE_FIELDS
 COMPUTED: tuple[Computed, ...] = (INDICATORS.computed + IMPACT_COMPUTED + STATS_COMPUTED
@@ -837,6 +860,95 @@ def option_label(list_key: str, code: str, lang: str) -> str:
         if o.code == code:
             return o.label.get(lang)
     return code
+
+
+# Template versions --------------------------------------------------------------------------------------
+# esep reads every version listed in LAYOUTS, each at its own cells; any other version is refused
+# (template-unknown) with the advice to copy the data into the current template (`esep upgrade`).
+# A version's layout is frozen once released: the reader falls back to these cells when a workbook's
+# defined names are missing or broken, and a field absent from a version is simply not read there.
+
+@dataclass(frozen=True)
+class Layout:
+    version: str
+    places: dict                   # defined name -> (sheet key, first cell, last cell or "")
+    titles: dict                   # sheet key -> Text: the sheet titles of that version
+
+    def has(self, name: str) -> bool:
+        return name in self.places
+
+    def place(self, name: str) -> tuple[str, str, str] | None:
+        return self.places.get(name)
+
+    def sheet_title(self, key: str, lang: str) -> str:
+        return self.titles[key].get(lang)
+
+
+def _frozen(version: str, places: str, titles: dict) -> Layout:
+    """A released layout from its listing: "name sheet cell[:last]" triples."""
+    words = places.split()
+    out = {}
+    for name, sheet, ref in zip(words[0::3], words[1::3], words[2::3]):
+        first, _, last = ref.partition(":")
+        out[name] = (sheet, first, last)
+    return Layout(version, out, titles)
+
+
+_TITLES_1_0_0 = {key: Text(kk, ru, en) for key, kk, ru, en in (
+    ("guide", "Нұсқаулық", "Инструкция", "Guide"), ("header", "Жалпы мәліметтер", "Общие сведения", "Header"),
+    ("indicators", "Индикаторлар", "Индикаторы", "Indicators"),
+    ("impact", "Әлеуметтік-экономикалық әсер", "Социально-экономический эффект", "Impact"),
+    ("stats", "Статистика", "Статистика", "Statistics"), ("partners", "Серіктестер", "Партнёры", "Partners"),
+    ("subgrants", "Шағын гранттар", "Субгранты", "Sub-grants"), ("narratives", "Сипаттамалар", "Описания", "Narratives"),
+    ("lists", "_lists", "_lists", "_lists"), ("meta", "_meta", "_meta", "_meta"))}
+LAYOUT_1_0_0 = _frozen("1.0.0", """
+    report_type header B4  agreement_no header B5  agreement_date header B6  org_name header B7
+    org_bin header B8  org_head header B9  org_address header B10  org_phone header B11
+    org_email header B12  region header B13  project_name header B14  project_goal header B15
+    project_result header B16  period_start header B17  period_end header B18  grant_amount header B19
+    report_date header B20  deviation_note indicators B3  impact_direct_beneficiaries_plan impact D4
+    impact_direct_beneficiaries_fact impact E4  impact_indirect_beneficiaries_plan impact D5
+    impact_indirect_beneficiaries_fact impact E5  impact_staff_plan impact D6  impact_staff_fact impact E6
+    impact_specialists_plan impact D7  impact_specialists_fact impact E7  impact_ngos_plan impact D8
+    impact_ngos_fact impact E8  impact_payroll_plan impact D9  impact_payroll_fact impact E9
+    impact_taxes_plan impact D10  impact_taxes_fact impact E10  impact_purchases_plan impact D11
+    impact_purchases_fact impact E11  impact_partners_plan impact D12  impact_partners_fact impact E12
+    stats_gender_total stats B4  stats_male stats B5  stats_female stats B6  stats_cat_total stats B10
+    stats_cat_children stats B11  stats_cat_youth stats B12  stats_cat_civil_servants stats B13
+    stats_cat_budget_workers stats B14  stats_cat_disabled stats B15  stats_cat_elderly stats B16
+    stats_cat_unemployed stats B17  stats_cat_ngo stats B18  stats_cat_business stats B19
+    stats_cat_other stats B20  stats_age_total stats B25  stats_age_13_16 stats B26
+    stats_age_17_22 stats B27  stats_age_23_27 stats B28  stats_age_28_32 stats B29
+    stats_age_33_45 stats B30  stats_age_46_58 stats B31  stats_age_59_plus stats B32
+    text_activities narratives B3  text_goal narratives B4  text_change narratives B5
+    text_success_story narratives B6  text_story_person narratives B7  text_story_contact narratives B8
+    text_results narratives B9  text_long_term narratives B10  text_sustainability narratives B11
+    text_socio_economic narratives B12  text_partners narratives B13  ind_task indicators B6:B155
+    ind_activity indicators C6:C155  ind_date_start indicators D6:D155  ind_date_end indicators E6:E155
+    ind_place indicators F6:F155  ind_participants indicators G6:G155  ind_short_result indicators H6:H155
+    ind_indicator indicators I6:I155  ind_unit indicators J6:J155  ind_operator indicators K6:K155
+    ind_plan indicators L6:L155  ind_fact indicators M6:M155  ind_long_result indicators P6:P155
+    partner_name partners B5:B34  partner_role partners C5:C34  partner_contacts partners D5:D34
+    partner_note partners E5:E34  subgrant_recipient subgrants B5:B54  subgrant_type subgrants C5:C54
+    subgrant_locality subgrants D5:D54  subgrant_amount subgrants E5:E54
+    calc_ind_percent indicators N6:N155  calc_ind_status indicators O6:O155
+    calc_impact_direct_beneficiaries_percent impact F4
+    calc_impact_indirect_beneficiaries_percent impact F5  calc_impact_staff_percent impact F6
+    calc_impact_specialists_percent impact F7  calc_impact_ngos_percent impact F8
+    calc_impact_payroll_percent impact F9  calc_impact_taxes_percent impact F10
+    calc_impact_purchases_percent impact F11  calc_impact_partners_percent impact F12
+    calc_budget_total impact E14  calc_budget_grant impact E15  calc_budget_diff impact E16
+    calc_stats_gender_sum stats B7  calc_stats_gender_diff stats B8  calc_stats_cat_sum stats B21
+    calc_stats_cat_diff stats B22  calc_stats_age_sum stats B33  calc_stats_age_diff stats B34
+    calc_subgrant_total subgrants E55  meta_template_id meta B1  meta_template_version meta B2
+    meta_lang meta B3
+""", _TITLES_1_0_0)
+
+
+def _current_layout() -> Layout:
+    return Layout(TEMPLATE_VERSION, {x.name: (x.sheet, x.cell, x.last) for x in iter_named()},
+                  {s.key: s.title for s in SHEETS})
+
 
 
 # Self-check on import ---------------------------------------------------------------------------------
@@ -906,6 +1018,15 @@ def _check() -> None:
     for t in [x for _, x in GUIDE] + list(TEMPLATE_TEXTS.values()) + list(SHEET_HEADINGS.values()):
         if not t.kk.strip() or not t.ru.strip():
             raise FormError(f"label missing in one language: {t}")
+
+
+LAYOUTS: dict[str, Layout] = {"1.0.0": LAYOUT_1_0_0, TEMPLATE_VERSION: _current_layout()}
+CURRENT_LAYOUT = LAYOUTS[TEMPLATE_VERSION]
+
+
+def layout(version: str | None) -> Layout | None:
+    """The layout of an accepted template version (blank: the current one), else None."""
+    return LAYOUTS.get(str(version or TEMPLATE_VERSION).strip())
 
 
 _check()

@@ -47,6 +47,7 @@ class Report:
     template_version: str | None = None
     lang: str | None = None
     has_macros: bool = False
+    layout: form.Layout | None = None     # the cells of the workbook's template version
     values: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
     parsed: dict[str, values.Parsed] = field(default_factory=dict)
@@ -66,14 +67,6 @@ class Report:
 
     def is_final(self) -> bool:
         return self.values.get("report_type") != "interim"
-
-
-def _version_tuple(text: str) -> tuple[int, ...]:
-    out = []
-    for part in str(text).split("."):
-        digits = "".join(ch for ch in part if ch.isdigit())
-        out.append(int(digits) if digits else 0)
-    return tuple(out)
 
 
 def read(path) -> Report:
@@ -220,8 +213,8 @@ def _read_package(pkg, report: Report) -> None:
 
     # 1. Which template is this?
     meta, meta_at = {}, {}
-    for f in form.META_FIELDS:
-        loc = _locate_single(pkg, f, titles, lang=None)
+    for f in form.META_FIELDS:   # _meta has kept its cells in every version
+        loc = _locate_single(pkg, f, titles, None, form.CURRENT_LAYOUT)
         meta[f.name] = grid.value(*loc[:2]) if loc else None
         meta_at[f.name] = loc[:2] if loc else (None, None)
     template_id = meta.get("meta_template_id")
@@ -238,13 +231,15 @@ def _read_package(pkg, report: Report) -> None:
     report.template_version = version or None
     lang = str(meta.get("meta_lang") or "").strip().lower()
     report.lang = lang if lang in form.LANGS else None
-    if version and _version_tuple(version)[:1] > _version_tuple(form.TEMPLATE_VERSION)[:1]:
-        # Made by a newer esep whose names this one may not know.
+    layout = form.layout(version)
+    if layout is None:
+        # Not a version esep knows (a newer esep's, or a hand-edited one): its cells are unknown.
         report.findings.append(Finding("template-unknown", value=version,
                                        expected=form.TEMPLATE_VERSION,
-                                       params={"reason": f"template version {version} is newer"}))
+                                       params={"reason": unknown_version_reason(version)}))
         return
-    if version and _version_tuple(version) < _version_tuple(form.TEMPLATE_VERSION):
+    report.layout = layout
+    if layout is not form.CURRENT_LAYOUT:
         sheet, cell = meta_at["meta_template_version"]
         report.findings.append(Finding("template-outdated", sheet=sheet, cell=cell,
                                        field="meta_template_version", value=version,
@@ -252,9 +247,11 @@ def _read_package(pkg, report: Report) -> None:
     report.readable = True
     missing_names: list[tuple[str, str, str]] = []
 
-    # 2. Single cells.
+    # 2. Single cells (those the workbook's version has).
     for f in form.SINGLE_FIELDS:
-        loc = _locate_single(pkg, f, titles, report.lang)
+        if not layout.has(f.name):
+            continue
+        loc = _locate_single(pkg, f, titles, report.lang, layout)
         if loc is None:
             report.findings.append(Finding("layout-changed", field=f.name,
                                            params={"reason": f"{f.name}: sheet not found"}))
@@ -279,7 +276,7 @@ def _read_package(pkg, report: Report) -> None:
 
     # 5. Protection switched off on a form sheet.
     for key in FORM_SHEETS:
-        title = _sheet_title(key, titles, report.lang)
+        title = _sheet_title(key, titles, report.lang, layout)
         if title and not pkg.sheet_protected(title):
             report.findings.append(Finding("protection-removed", sheet=title))
     if report.has_macros:
@@ -295,29 +292,39 @@ def _set_single(report: Report, f: form.Field, raw, sheet: str, cell: str) -> No
     report.findings.extend(_reading_findings(f, parsed, raw, sheet, cell, None))
 
 
-def _sheet_title(key: str, titles: set[str], lang: str | None) -> str | None:
+def unknown_version_reason(version: str) -> form.Text:
+    current = form.TEMPLATE_VERSION
+    return form.Text(
+        f"үлгінің {version} нұсқасы esep-ке белгісіз; деректерді {current} үлгісіне көшіріңіз (`esep upgrade`)",
+        f"версия шаблона {version} неизвестна esep; перенесите данные в шаблон {current} (`esep upgrade`)",
+        f"template version {version} is not one esep knows; copy your data into template {current} "
+        f"(`esep upgrade`)")
+
+
+def _sheet_title(key: str, titles: set[str], lang: str | None, layout: form.Layout) -> str | None:
     """The title of a form sheet in this workbook: its language first, then any language."""
     for candidate in ([lang] if lang else []) + list(form.LANGS):
-        title = form.SHEET[key].name(candidate)
+        title = layout.sheet_title(key, candidate)
         if title in titles:
             return title
     return None
 
 
-def _locate_single(pkg, f, titles, lang) -> tuple[str, str, bool] | None:
+def _locate_single(pkg, f, titles, lang, layout) -> tuple[str, str, bool] | None:
     """(sheet title, A1, found by name) of a single-cell field."""
     ref = pkg.names.get(f.name)
     if ref:
         resolved = resolve_ref(ref)
         if resolved and resolved[0] in titles and ":" not in resolved[1]:
             return resolved[0], resolved[1].replace("$", ""), True
-    title = _sheet_title(f.sheet, titles, lang)
+    sheet, cell, _ = layout.place(f.name)
+    title = _sheet_title(sheet, titles, lang, layout)
     if title is None:
         return None
-    return title, f.cell, False
+    return title, cell, False
 
 
-def _locate_column(pkg, f, titles, lang) -> tuple[str, list[str], bool] | None:
+def _locate_column(pkg, f, titles, lang, layout) -> tuple[str, list[str], bool] | None:
     ref = pkg.names.get(f.name)
     if ref:
         resolved = resolve_ref(ref)
@@ -327,10 +334,11 @@ def _locate_column(pkg, f, titles, lang) -> tuple[str, list[str], bool] | None:
             cells = _cells_or_none(resolved[1]) if one_column else None
             if cells:
                 return resolved[0], cells, True
-    title = _sheet_title(f.sheet, titles, lang)
+    sheet, first, last = layout.place(f.name)
+    title = _sheet_title(sheet, titles, lang, layout)
     if title is None:
         return None
-    return title, range_cells(f"{f.cell}:{f.last}"), False
+    return title, range_cells(f"{first}:{last}"), False
 
 
 def _cells_or_none(ref: str) -> list[str] | None:
@@ -344,7 +352,9 @@ def _cells_or_none(ref: str) -> list[str] | None:
 def _read_table(pkg, grid, table: form.Table, report: Report, titles, missing_names) -> None:
     columns: dict[str, tuple[str, list[str]]] = {}
     for f in table.columns:
-        loc = _locate_column(pkg, f, titles, report.lang)
+        if not report.layout.has(f.name):
+            continue
+        loc = _locate_column(pkg, f, titles, report.lang, report.layout)
         if loc is None:
             continue
         sheet, cells, by_name = loc
@@ -469,7 +479,7 @@ def report_from_raw(singles: dict[str, Any], tables: dict[str, list[dict[str, An
     Used to write filled workbooks with correct cached formula results.
     """
     report = Report(path="", template_id=form.TEMPLATE_ID, template_version=form.TEMPLATE_VERSION,
-                    lang=lang, readable=True)
+                    lang=lang, readable=True, layout=form.CURRENT_LAYOUT)
     for f in form.SINGLE_FIELDS:
         _set_single(report, f, singles.get(f.name), form.sheet_title(f.sheet, lang), f.cell)
     for table in form.TABLES:
@@ -485,6 +495,9 @@ def report_from_raw(singles: dict[str, Any], tables: dict[str, list[dict[str, An
 
 
 def _read_formula_cells(pkg, grid, comp: form.Computed, report: Report, titles) -> None:
+    layout = report.layout
+    if not layout.has(comp.name):
+        return
     ref = pkg.names.get(comp.name)
     cells: list[str] | None = None
     sheet = None
@@ -493,10 +506,11 @@ def _read_formula_cells(pkg, grid, comp: form.Computed, report: Report, titles) 
         if resolved and resolved[0] in titles:
             sheet, cells = resolved[0], _cells_or_none(resolved[1])
     if cells is None:
-        sheet = _sheet_title(comp.sheet, titles, report.lang)
+        key, first, last = layout.place(comp.name)
+        sheet = _sheet_title(key, titles, report.lang, layout)
         if sheet is None:
             return
-        cells = range_cells(f"{comp.cell}:{comp.last}" if comp.last else comp.cell)
+        cells = range_cells(f"{first}:{last}" if last else first)
     formula_cells = pkg.formula_cells(sheet)
     table = form.TABLE_OF.get(comp.name)
     wanted_rows = None

@@ -742,6 +742,28 @@ class _Writer:
             ws.set_row(row, LONGTEXT_HEIGHT if f.type == "longtext"
                        else _height((label, widths[0]), bold=True, minimum=2 * LINE_PT))
         ws.freeze_panes(head + 1, 0)
+        self.signature(key, widths[0])
+
+    def signature(self, key: str, label_width: float) -> None:
+        """The signature block of the official form: the head's position and name, the signature line,
+        the date and the place for the seal."""
+        ws, texts = self.sheets[key], form.TEMPLATE_TEXTS
+        first = form.SIGNATURE_FIRST_ROW - 1              # zero-based row of the first field
+        self.put(key, first - 1, 0, self.t(texts["signature_title"]), self.group_fmt)
+        ws.set_row(first - 1, 30)
+        label_fmt = self.fmt(text_wrap=True, valign="top")
+        for f in form.SIGNATURE_FIELDS:
+            row, col = _rc(f.cell)
+            label = self.t(f.label)
+            self.put(key, row, col - 1, label, label_fmt)
+            self.write_input(key, row, col, f, self.singles.get(f.name))
+            self.validate(key, f, f.cell)
+        line_row = first + 2
+        self.put(key, line_row, 0, self.t(texts["signature"]), label_fmt)
+        self.put(key, line_row, 1, None, self.fmt(bottom=1))
+        ws.set_row(line_row, 36)
+        self.put(key, first + 4, 0, self.t(texts["seal"]), label_fmt)
+        ws.set_row(first + 4, 36)
 
     def lists(self) -> None:
         key = "lists"
