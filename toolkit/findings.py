@@ -276,8 +276,6 @@ UNREADABLE_REASONS: dict[str, tuple[str, str, str]] = {
                        "файл не проверен из-за внутренней ошибки esep; передайте файл разработчикам esep",
                        "esep could not check this file because of an error in esep itself; please send the "
                        "file to the esep developers"),
-    "timeout": ("файлды оқу тым ұзаққа созылды", "чтение файла заняло слишком много времени",
-                "reading the file took too long"),
 }
 
 TYPE_WORDS = {
@@ -291,14 +289,6 @@ TYPE_WORDS = {
                 "Укажите число — фактическое значение, а не порог.", "Type the actual number."),
     "number": ("сан", "число", "a number", "Санды жазыңыз.", "Укажите число.", "Type a number."),
 }
-
-
-def code_names() -> list[str]:
-    return list(CATALOGUE)
-
-
-def severity_of(code: str) -> str:
-    return CATALOGUE[code].severity
 
 
 @dataclass

@@ -564,8 +564,6 @@ def parser_of(f: form.Field):
 
 def _parse(f: form.Field, raw) -> values.Parsed:
     t = f.type
-    if t in ("text", "longtext", "email"):
-        return values.parse_text(raw)
     if t == "date":
         return values.parse_date(raw)
     if t == "count":
@@ -583,9 +581,7 @@ def _parse(f: form.Field, raw) -> values.Parsed:
         if values.is_blank(raw):
             return values.Parsed(blank=True)
         return values.Parsed(value=values.parse_bin(raw))
-    if t == "phone":
-        return values.parse_text(raw)
-    return values.parse_text(raw)
+    return values.parse_text(raw)   # text, longtext, email, phone
 
 
 def _nonnegative(p: values.Parsed) -> values.Parsed:

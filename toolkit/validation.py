@@ -114,10 +114,6 @@ def validate(path, *, write_copy: bool = False, out_dir=None) -> FileResult:
     return result
 
 
-def validate_many(paths, *, write_copy: bool = False, out_dir=None) -> list[FileResult]:
-    return [validate(p, write_copy=write_copy, out_dir=out_dir) for p in paths]
-
-
 def summary(results: list[FileResult], lang: str | None = None) -> dict:
     """The JSON document of `esep validate --json`."""
     return {"valid": all(r.valid for r in results), "files": [r.to_dict(lang) for r in results]}

@@ -10,11 +10,11 @@ Nothing is silently guessed: a value read as-is has ``note=None``; every other r
 note ("text-number", "text-date", "dash-as-zero", "threshold") so callers can show it, and text
 that cannot be read unambiguously (e.g. "1,000": one thousand or one?) is an error, not a guess.
 
-Pure functions, stdlib only. `re` is imported and patterns are compiled on first use, and
-`Parsed` is hand-written instead of a dataclass (importing `dataclasses` costs ~10 ms), so
-importing this module stays in the low milliseconds.
+Pure functions, stdlib only. `re` is imported and patterns are compiled on first use, so importing
+this module stays in the low milliseconds.
 """
 import datetime as _dt
+from dataclasses import dataclass
 
 __all__ = [
     "Parsed",
@@ -28,7 +28,6 @@ __all__ = [
     "normalize_phone",
     "count_sentences",
     "looks_like_formula",
-    "format_number",
     "agreement_key",
 ]
 
@@ -36,49 +35,20 @@ __all__ = [
 # --------------------------------------------------------------------------- result type
 
 
+@dataclass(frozen=True)   # not slots=True: frozen + slots breaks assignment errors before 3.12
 class Parsed:
-    """How one raw cell value was read (immutable value object).
+    """How one raw cell value was read.
 
-    Fields: ``value`` (int/float, datetime.date or str; None when blank or unreadable), ``note``
-    (None when read as-is, else "text-number", "text-date", "dash-as-zero" or "threshold"),
-    ``op`` (">=" or "<=" for thresholds), ``error`` (cannot be read as the requested type) and
-    ``blank``. Behaves like ``@dataclass(frozen=True)``: positional or keyword construction with
-    defaults, ==, hash, repr, pickling, ``match`` support; assigning a field raises AttributeError.
+    ``value`` (int/float, datetime.date or str; None when blank or unreadable), ``note`` (None when
+    read as-is, else "text-number", "text-date", "dash-as-zero" or "threshold"), ``op`` (">=" or "<="
+    for thresholds), ``error`` (cannot be read as the requested type) and ``blank``.
     """
 
-    __slots__ = ("value", "note", "op", "error", "blank")
-    __match_args__ = ("value", "note", "op", "error", "blank")
-
-    def __init__(self, value=None, note=None, op=None, error=False, blank=False):
-        setter = object.__setattr__
-        setter(self, "value", value)
-        setter(self, "note", note)
-        setter(self, "op", op)
-        setter(self, "error", error)
-        setter(self, "blank", blank)
-
-    def _astuple(self):
-        return (self.value, self.note, self.op, self.error, self.blank)
-
-    def __repr__(self):
-        return "Parsed(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__) + ")"
-
-    def __eq__(self, other):
-        if other.__class__ is self.__class__:
-            return self._astuple() == other._astuple()
-        return NotImplemented
-
-    def __hash__(self):
-        return hash(self._astuple())
-
-    def __setattr__(self, name, value):
-        raise AttributeError(f"cannot assign to field {name!r}: Parsed is immutable")
-
-    def __delattr__(self, name):
-        raise AttributeError(f"cannot delete field {name!r}: Parsed is immutable")
-
-    def __reduce__(self):
-        return (Parsed, self._astuple())
+    value: object = None
+    note: str | None = None
+    op: str | None = None
+    error: bool = False
+    blank: bool = False
 
 
 _BLANK = Parsed(blank=True)
@@ -625,31 +595,6 @@ def looks_like_formula(text: str) -> bool:
     if first in "+-":
         return _rx("plain_after_sign").fullmatch(text, 1) is None
     return False
-
-
-# --------------------------------------------------------------------------- formatting
-
-
-def format_number(x, lang="kk") -> str:
-    """Format a number for people: "1 076", "7 000 000", "84,5" (kk/ru) or "84.5" (en).
-
-    Thousands are separated by a plain space; integral floats print without decimals;
-    other floats print the digits Excel would show (15 significant). None -> "".
-    """
-    if lang not in ("kk", "ru", "en"):
-        raise ValueError(f"unsupported language {lang!r}")
-    if x is None:
-        return ""
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise TypeError(f"expected int or float, got {type(x).__name__}")
-    v = _num_value(x)
-    if v is None:
-        return str(x)
-    if isinstance(v, int):
-        return f"{v:,}".replace(",", " ")
-    neg, ip, fp = _decimal_parts(v)
-    grouped = f"{int(ip):,}".replace(",", " ")
-    return ("-" if neg else "") + grouped + ("." if lang == "en" else ",") + fp
 
 
 # --------------------------------------------------------------------------- agreement numbers
