@@ -163,14 +163,19 @@ class _Progress:
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the machine's cores).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout, nothing else.")
-def merge(inputs, output, csv_dir, lang, jobs, as_json):
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="The round's roster (.xlsx/.csv): adds who is missing or late and headers that differ "
+                   "from it (Expected sheet, expected.csv).")
+def merge(inputs, output, csv_dir, lang, jobs, as_json, roster):
     """Merge report workbooks (files and folders) into one consolidated register.
 
     Folders are searched recursively for .xlsx/.xlsm (and .xls/.xlsb/.ods, listed as unreadable with
     what to do); Office lock files (~$...), checked copies
     (*.checked.xlsx) and the register itself are skipped. Every file is read with the same rules as
     `esep validate`; a file that cannot be read is listed in the Findings sheet and the run goes on.
-    Resubmissions (same BIN and agreement number) keep the newest report as current.
+    Resubmissions (same BIN, agreement number and report type) keep the newest report as current; a
+    byte-identical copy is counted once. With --roster, every roster row is received or missing, on
+    time or late, and header fields that differ from the roster are findings at their cells.
 
     Exit code: 0 when every file is valid, 1 otherwise, 2 for usage errors.
 
@@ -178,21 +183,110 @@ def merge(inputs, output, csv_dir, lang, jobs, as_json):
     Examples:
         esep merge incoming/ -o register.xlsx
         esep merge round1/ round2/ -o register.xlsx --csv-dir csv/ --lang ru --jobs 4
+        esep merge inbox/ -o register.xlsx --roster roster.xlsx --csv-dir csv/
     """
     from toolkit.register import merge as merge_files
 
+    loaded = _load_roster(roster, lang) if roster else None
     progress = _Progress() if sys.stderr.isatty() and not as_json else None
-    result = merge_files(inputs, output, csv_dir=csv_dir, lang=lang, jobs=jobs, progress=progress)
+    result = merge_files(inputs, output, csv_dir=csv_dir, lang=lang, jobs=jobs, progress=progress,
+                         roster=loaded)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         click.echo(f"{result.files} files: {result.valid} valid, {result.invalid} need corrections, "
                    f"{result.unreadable} unreadable, {result.superseded} superseded → {result.output}")
+        if result.expected is not None:
+            click.echo(f"roster: {result.expected} expected, {result.received} received, "
+                       f"{result.missing} missing, {result.late} late")
         for path in result.csv_files:
             click.echo(f"  {path}")
     for warning in result.warnings:
         click.secho(warning, fg="yellow", err=True)
     sys.exit(0 if result.ok else 1)
+
+
+ROSTER_REFUSED = {
+    "kk": "Тізім қабылданбады ({n} қате); ештеңе жазылған жоқ. Тізімді түзетіп, команданы қайта іске қосыңыз:",
+    "ru": "Реестр не принят (ошибок: {n}); ничего не записано. Исправьте реестр и запустите команду снова:",
+    "en": "The roster was refused ({n} problems); nothing was written. Fix the roster and run again:",
+}
+
+
+def _load_roster(path, lang):
+    """The roster, or exit 2 with every bad row and cell listed on stderr (nothing written)."""
+    from toolkit.roster import RosterError, load
+
+    try:
+        return load(path)
+    except RosterError as exc:
+        msg_lang = lang if lang in ("kk", "ru") else "en"
+        click.echo(f"{path}: " + ROSTER_REFUSED[msg_lang].format(n=len(exc.problems)), err=True)
+        for p in exc.problems:
+            where = p.where(msg_lang)
+            value = "" if p.value in (None, "") or p.kind in ("duplicate", "file") else f" «{p.value}»"
+            click.echo(f"  {where + ': ' if where else ''}{p.message(msg_lang)}{value}", err=True)
+        sys.exit(2)
+
+
+@cli.command("roster-template")
+@click.option("--lang", type=click.Choice(["kk", "ru"]), default="kk", show_default=True,
+              help="Language of the column labels, input messages and drop-downs.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Where to write the empty roster (.xlsx).")
+def roster_template(lang, output):
+    """Write an empty roster workbook: one row per grant agreement that must report.
+
+    Row 1 holds the column names esep reads (agreement_no, agreement_date, org_bin, org_name, region,
+    project_name, grant_amount, period_start, period_end, due_date; optional report_type, org_email,
+    org_phone, program), row 2 their labels; region and report type are drop-downs. A .csv with the
+    same headers (or the form's Kazakh/Russian labels), comma or semicolon, works too.
+
+    \b
+    Examples:
+        esep roster-template -o roster.xlsx
+        esep roster-template --lang ru -o roster_ru.xlsx
+    """
+    from toolkit.roster import write_template
+
+    write_template(output, lang=lang)
+    click.echo(output)
+
+
+@cli.command("issue")
+@click.argument("roster", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out-dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the workbooks and access-codes.csv.")
+@click.option("--lang", type=click.Choice(["kk", "ru"]), default="kk", show_default=True,
+              help="Language of the workbooks.")
+@click.option("--password", default=None, help="Protection password (default: the template's built-in one).")
+@click.option("--json", "as_json", is_flag=True, help="Print the list of files as JSON, nothing else.")
+def issue_cmd(roster, out_dir, lang, password, as_json):
+    """Issue one pre-filled report workbook per roster row.
+
+    The roster's header fields (agreement, BIN, NGO, region, project, period, grant amount, report type)
+    are filled in and locked; the NGO fills the rest. Files are named <BIN>_<agreement>.xlsx (an interim
+    report: _interim) and are the same bytes for the same roster. access-codes.csv beside them holds one
+    random access code per file for the intake page (esep serve --codes).
+
+    \b
+    Examples:
+        esep issue roster.xlsx --out-dir issued/
+        esep issue roster.csv --out-dir issued/ --lang ru --json
+    """
+    from toolkit.issue import CODES_FILE, issue
+
+    loaded = _load_roster(roster, lang)
+    issued = issue(loaded, out_dir, lang=lang, password=password)
+    codes = str(__import__("pathlib").Path(out_dir) / CODES_FILE)
+    if as_json:
+        click.echo(json.dumps({"files": [i.to_dict() for i in issued], "access_codes": codes},
+                              ensure_ascii=False, indent=2))
+    else:
+        for i in issued:
+            click.echo(f"{i.path}: {i.entry['org_bin']}, {i.entry['agreement_no']} ({i.entry.report_type})")
+        click.echo(f"{len(issued)} files; access codes: {codes}")
+    sys.exit(0)
 
 
 def _exit_on_sigterm():

@@ -377,7 +377,8 @@ CSV_HEADERS = {
     "reports.csv": ["source_file", "sha256", "template_version", "lang", "read_at", "status", "errors",
                     "warnings", "ind_lines", "ind_met_share"]
     + [n for f in form.HEADER_FIELDS + form.IMPACT_FIELDS + form.STATS_FIELDS
-       for n in ((f.name, "agreement_key") if f.name == "agreement_no" else (f.name,))],
+       for n in ((f.name, "agreement_key") if f.name == "agreement_no" else (f.name,))]
+    + ["supersedes", "superseded_by"],
     "findings.csv": ["source_file", "sha256", "code", "severity", "sheet", "cell", "field", "row", "value",
                      "expected", "message"],
 }
@@ -394,7 +395,8 @@ def test_csv_headers_are_stable_ascii(merged):
         if table:
             assert {f.name for f in form.TABLE[table].columns} <= set(header)
         own = {"source_file", "sha256", "source_cell", "row", "template_version", "lang", "read_at",
-               "status", "errors", "warnings", "ind_lines", "ind_met_share", "agreement_key"} | set(CSV_HEADERS["findings.csv"])
+               "status", "errors", "warnings", "ind_lines", "ind_met_share", "agreement_key", "supersedes",
+               "superseded_by"} | set(CSV_HEADERS["findings.csv"])
         assert set(header) <= names | set(form.COMPUTED_BY_NAME) | own, key
     for csv_name, expected in CSV_HEADERS.items():
         assert _read_csv(merged["csv"] / csv_name)[0] == expected

@@ -224,6 +224,28 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
        "Этот отчёт (БИН {bin}, договор {agreement}) сдан повторно: действующий {current}, устаревший {older}.",
        "This report (BIN {bin}, agreement {agreement}) was submitted again: current {current}, "
        "superseded {older}."),
+    _c("not-in-roster", "warning", "a report whose BIN and agreement number are not in the roster",
+       "Бұл есеп (БСН {bin}, шарт {agreement}) раунд тізімінде жоқ. БСН мен шарт нөмірін шартпен "
+       "салыстырыңыз немесе шартты тізімге қосыңыз.",
+       "Этого отчёта (БИН {bin}, договор {agreement}) нет в реестре раунда. Сверьте БИН и номер договора "
+       "с договором или добавьте договор в реестр.",
+       "This report (BIN {bin}, agreement {agreement}) is not in the round's roster. Check the BIN and the "
+       "agreement number against the agreement, or add the agreement to the roster."),
+    _c("roster-mismatch", "error", "a header field differs from the roster (error: BIN, agreement number "
+       "and date, grant amount; warning: period, region; info: names)",
+       "«{label}» тізімдегіден өзгеше: есепте {value}, тізімде {expected}. Шарттағы мәнді жазыңыз "
+       "немесе тізімді түзетіңіз.",
+       "«{label}» отличается от реестра: в отчёте {value}, в реестре {expected}. Укажите значение из "
+       "договора или исправьте реестр.",
+       "«{label}» differs from the roster: {value} in the report, {expected} in the roster. Type the value "
+       "from the agreement, or correct the roster."),
+    _c("identical-resubmission", "info", "the same file (same SHA-256) submitted twice; counted once",
+       "Бұл файл {first} файлымен бірдей (SHA-256 сәйкес), сондықтан бір есеп ретінде саналды. "
+       "Ештеңе істеудің қажеті жоқ.",
+       "Этот файл полностью совпадает с файлом {first} (одинаковый SHA-256), поэтому учтён как один "
+       "отчёт. Ничего делать не нужно.",
+       "This file is byte for byte the same as {first} (same SHA-256), so it is counted as one report. "
+       "Nothing to do."),
 )}
 
 # Why a file could not be read, and what to do about it (package.Unreadable.reason -> text).

@@ -91,7 +91,11 @@ REPORT_COLUMNS: tuple[Column, ...] = PROVENANCE + (
         _field_column(f),
         # Beside the number as typed, the key that says which workbooks are one grant
         # (values.agreement_key: «№», "No", spaces, dashes, case and look-alike letters ignored).
-        Column("agreement_key", T("Келісім нөмірінің кілті", "Ключ номера договора", "Agreement key"), width=12))))
+        Column("agreement_key", T("Келісім нөмірінің кілті", "Ключ номера договора", "Agreement key"), width=12)))) + (
+    # Last, so the columns before them keep their places: the resubmission chain.
+    Column("supersedes", T("Ауыстырғаны", "Заменяет", "Supersedes"), width=24),
+    Column("superseded_by", T("Ауыстырған файл", "Заменён файлом", "Superseded by"), width=24),
+)
 
 IND_COLUMNS: tuple[Column, ...] = PROVENANCE + (
     Column("source_cell", T("Ұяшық", "Ячейка", "Cell"), width=18),
@@ -157,6 +161,44 @@ MEMORY_LIMIT_NOT_SET = T(
     "где ограничение памяти работает.",
     "A worker could not cap its memory at {limit} GiB ({detail}): files were read without the cap. "
     "If files may be huge or hostile, run esep where the cap works.")
+ROUND_SUMMARY_COLUMNS = (   # with --roster
+    ("expected", T("Күтілген есептер", "Ожидается отчётов", "Expected")),
+    ("received", T("Келген есептер", "Получено отчётов", "Received")),
+    ("missing", T("Келмеген есептер", "Не получено отчётов", "Missing")),
+    ("reporting_rate", T("Тапсыру деңгейі, %", "Доля сдавших, %", "Reporting rate, %")),
+    ("on_time_rate", T("Мерзімінде тапсырғандар, %", "Сдано вовремя, %", "On-time rate, %")),
+)
+EXPECTED_TITLE = T("Күтілгендер", "Ожидаемые", "Expected")
+EXPECTED_COLUMNS: tuple[Column, ...] = (
+    Column("agreement_no", form.FIELD["agreement_no"].label, width=14),
+    Column("org_bin", form.FIELD["org_bin"].label, width=14),
+    Column("org_name", form.FIELD["org_name"].label, width=36),
+    Column("region", form.FIELD["region"].label, "choice:region", 22),
+    Column("report_type", form.FIELD["report_type"].label, "choice:report_type", 14),
+    Column("due_date", T("Тапсыру мерзімі", "Срок сдачи", "Due date"), "date", 12),
+    Column("status", T("Мәртебесі", "Статус", "Status"), "round_status", 14),
+    Column("valid", T("Жарамды", "Принят", "Valid"), "yes_no", 10),
+    Column("on_time", T("Мерзімінде", "Вовремя", "On time"), "yes_no", 10),
+    Column("received_at", T("Келген уақыты", "Время получения", "Received at"), "datetime", 17),
+    Column("received_from", T("Уақыт көзі", "Источник времени", "Time taken from"), "time_source", 18),
+    Column("source_file", T("Бастапқы файл", "Исходный файл", "Source file"), width=32),
+    Column("errors", T("Қателер", "Ошибки", "Errors"), "int", 8),
+    Column("warnings", T("Ескертулер", "Предупреждения", "Warnings"), "int", 8),
+    Column("org_email", form.FIELD["org_email"].label, width=24),
+    Column("org_phone", form.FIELD["org_phone"].label, width=16),
+    Column("program", T("Бағдарлама", "Программа", "Program"), width=20),
+)
+EXPECTED_CSV = ("expected", EXPECTED_TITLE, tuple(
+    c for key in ("agreement_no", "org_bin", "org_name", "region", "report_type", "due_date", "status", "valid",
+                  "on_time", "source_file") for c in EXPECTED_COLUMNS if c.key == key), "expected.csv")
+ROUND_WORDS = {
+    "received": T("келді", "получен", "received"),
+    "missing": T("келмеді", "не получен", "missing"),
+    True: T("иә", "да", "yes"),
+    False: T("жоқ", "нет", "no"),
+    "receipt": T("қабылдау түбіртегі", "квитанция приёма", "intake receipt"),
+    "file-time": T("файлдың өзгертілген уақыты", "время изменения файла", "file modification time"),
+}
 NATIONAL = T("Барлығы (республика бойынша)", "Итого по республике", "National total")
 UNKNOWN_REGION = T("(өңір көрсетілмеген)", "(регион не указан)", "(no region)")
 
@@ -204,7 +246,7 @@ class FileRows:
     path: str
     sha256: str
     status: str                       # valid / invalid / unreadable (superseded decided later)
-    key: tuple | None                 # (BIN, agreement number) for resubmission detection
+    key: tuple | None                 # (BIN, agreement_key, report type) for resubmission detection
     report_date: Any
     mtime: float
     template_version: str | None
@@ -221,6 +263,7 @@ class FileRows:
     # there written to its spool file (spool()): then (file, offset, size, rows) instead of the bytes.
     xml: dict[str, Any] | None = None
     note: str | None = None           # the reading worker could not cap its memory: why (see set_memory_limit)
+    cells: dict[str, tuple] = field(default_factory=dict)   # header field -> (sheet, A1), for the roster
 
 
 # What went wrong when this worker set its memory limit (None: the limit is in place). Set at worker
@@ -285,7 +328,10 @@ def read_one(index: int, path: str, message_lang: str) -> FileRows:
     bin_ = v.get("org_bin")
     agreement = v.get("agreement_no")
     if bin_ and agreement:
-        rows.key = (str(bin_), values.agreement_key(agreement))
+        # An interim and a final report of one grant are two reports, both current.
+        rtype = v.get("report_type") if v.get("report_type") in ("final", "interim") else "final"
+        rows.key = (str(bin_), values.agreement_key(agreement), rtype)
+    rows.cells = {name: report.where[name] for name in ROSTER_FIELDS if name in report.where}
     rows.report_date = v.get("report_date")
     # Only a known region code: off-list text typed by an NGO never reaches the Summary sheet.
     rows.region = v.get("region") if v.get("region") in _REGION_CODES else None
@@ -323,6 +369,8 @@ def _first_cell(sheet: str, row) -> str:
 
 
 _REGION_CODES = frozenset(o.code for o in form.LIST["region"].options)
+ROSTER_FIELDS = ("report_type", "agreement_no", "agreement_date", "org_name", "org_bin", "region",
+                 "project_name", "period_start", "period_end", "grant_amount")
 
 
 def _plain(value):
@@ -462,25 +510,43 @@ class MergeResult:
     # Problems of the run itself, not of a file (a worker that could not cap its memory), in the
     # register's language: for the operator.
     warnings: list[str] = field(default_factory=list)
+    # With a roster: roster rows, those answered by a report, those not, and reports that came late.
+    expected: int | None = None
+    received: int | None = None
+    missing: int | None = None
+    late: int | None = None
 
     @property
     def ok(self) -> bool:
         return self.invalid == 0 and self.unreadable == 0
 
     def to_dict(self) -> dict:
-        return {"files": self.files, "valid": self.valid, "invalid": self.invalid,
-                "unreadable": self.unreadable, "superseded": self.superseded,
-                "output": self.output, "csv": self.csv_files, "warnings": self.warnings}
+        out = {"files": self.files, "valid": self.valid, "invalid": self.invalid,
+               "unreadable": self.unreadable, "superseded": self.superseded,
+               "output": self.output, "csv": self.csv_files, "warnings": self.warnings}
+        if self.expected is not None:
+            out.update(expected=self.expected, received=self.received, missing=self.missing, late=self.late)
+        return out
 
 
 def merge(inputs, output, *, csv_dir=None, lang: str = "kk", jobs: int | None = None,
-          progress: Callable[[int, int, int], None] | None = None) -> MergeResult:
+          progress: Callable[[int, int, int], None] | None = None, roster=None) -> MergeResult:
     """Merge workbooks (files and folders) into the register at `output` (and CSVs in csv_dir).
 
-    `progress(done, total, errors)` is called after each file is read.
+    `progress(done, total, errors)` is called after each file is read. `roster` (a path or a
+    roster.Roster) adds the round: who is missing, who is late, headers that disagree with the roster;
+    a bad roster raises roster.RosterError before anything is read or written.
     """
+    from . import expected as round_check
+
     output = Path(output)
+    if roster is not None and not hasattr(roster, "entries"):
+        from .roster import load as load_roster
+        roster = load_roster(roster)
     paths = find_inputs(inputs, output=output)
+    if roster is not None:   # the roster lying in an input folder is not a report
+        paths = [p for p in paths if os.path.abspath(p) != os.path.abspath(roster.path)]
+    heads: list = []
     jobs = jobs or os.cpu_count() or 1
     result = MergeResult(output=str(output), csv_dir=str(csv_dir) if csv_dir else None, files=len(paths))
     read_at = _dt.datetime.now().replace(microsecond=0)
@@ -498,13 +564,25 @@ def merge(inputs, output, *, csv_dir=None, lang: str = "kk", jobs: int | None = 
                 if text not in result.warnings:
                     result.warnings.append(text)
             spool_.keep(rows)
+            if roster is not None:
+                at_, source_ = round_check.received(paths[rows.index], rows.sha256)
+                heads.append(round_check.Head(
+                    rows.index, names[rows.index], rows.status,
+                    {k: rows.report.get(k) for k in ROSTER_FIELDS} if rows.status != "unreadable" else {},
+                    dict(rows.cells), at_, source_))
             if rows.status != "valid":
                 errors += 1
             if progress:
                 progress(len(spool_), len(paths), errors)
 
         read_all(paths, lang, jobs, keep, sources=names, keep_rows=bool(csv_dir), spool_dir=spool_.folder)
-        _write(spool_, output, csv_dir=csv_dir, lang=lang, names=names, read_at=read_at, result=result)
+        round_ = None
+        if roster is not None:
+            heads.sort(key=lambda h: h.index)
+            live = set(range(len(paths))) - set(spool_.resubmissions())
+            round_ = (roster, heads, round_check.check(roster, heads, live, lang))
+        _write(spool_, output, csv_dir=csv_dir, lang=lang, names=names, read_at=read_at, result=result,
+               round_=round_)
     return result
 
 
@@ -538,7 +616,8 @@ class Spool:
         rows.xml = None
         self._offsets[rows.index] = self.results.tell()
         pickle.dump(rows, self.results, protocol=pickle.HIGHEST_PROTOCOL)
-        self._meta[rows.index] = (rows.key, rows.report_date, rows.mtime)
+        self._meta[rows.index] = (rows.key, rows.report_date, rows.mtime, rows.sha256, rows.status == "unreadable")
+        self._chain = None
 
     def load(self, i: int) -> FileRows:
         """File i's FileRows (without its rendered rows: see chunk())."""
@@ -563,23 +642,46 @@ class Spool:
 
     def resubmissions(self) -> dict[int, int]:
         """{superseded file index: current file index} (see _resubmissions)."""
-        return _resubmissions(self._meta)[1]
+        return self._resubmissions()[1]
+
+    def identical(self) -> dict[int, int]:
+        """{byte-identical copy: the file that stands for it} (also in resubmissions())."""
+        return self._resubmissions()[2]
+
+    def _resubmissions(self):
+        if getattr(self, "_chain", None) is None:
+            self._chain = _resubmissions(self._meta)
+        return self._chain
 
 
-def _resubmissions(meta: dict[int, tuple]) -> tuple[dict, dict[int, int]]:
-    """Group by (BIN, agreement): the newest report_date, then the newest file, then the later input
-    is current; returns ({key: current index}, {superseded index: current index})."""
+def _resubmissions(meta: dict[int, tuple]) -> tuple[dict, dict[int, int], dict[int, int]]:
+    """Which reports are current. meta: index -> (key, report_date, mtime, sha256, unreadable).
+
+    Byte-identical files (the same SHA-256, and read alike) are one submission: the first to arrive
+    (earliest file time, then input order) stands for all; the copies are identical[copy] = first. Then the remaining reports
+    are grouped by key (BIN, agreement_key, report type): the newest report_date, then the newest file,
+    then the later input is current. Returns ({key: current index}, {superseded index: the index that
+    replaced it}, identical); identical copies are in the second dict too."""
+    by_sha: dict[tuple, list[int]] = defaultdict(list)
+    for i, (_, _, _, sha, unreadable) in meta.items():
+        if sha:   # a copy whose worker died is no reading of those bytes: not folded into a good one
+            by_sha[sha, unreadable].append(i)
+    identical: dict[int, int] = {}
+    for members in by_sha.values():
+        if len(members) > 1:
+            first = min(members, key=lambda i: (meta[i][2], i))
+            identical.update((i, first) for i in members if i != first)
     groups: dict[tuple, list[int]] = defaultdict(list)
-    for i, (key, _, _) in meta.items():
-        if key:
+    for i, (key, _, _, _, _) in meta.items():
+        if key and i not in identical:
             groups[key].append(i)
-    current, superseded = {}, {}
+    current, superseded = {}, dict(identical)
     for key, members in groups.items():
         if len(members) < 2:
             continue
 
         def rank(i):
-            _, report_date, mtime = meta[i]
+            _, report_date, mtime, _, _ = meta[i]
             d = report_date.toordinal() if isinstance(report_date, _dt.date) else -1
             return (d, mtime, i)
 
@@ -588,26 +690,36 @@ def _resubmissions(meta: dict[int, tuple]) -> tuple[dict, dict[int, int]]:
         for i in members:
             if i != best:
                 superseded[i] = best
-    return current, superseded
+    return current, superseded, identical
 
 
-def _write(spool_: Spool, output: Path, *, csv_dir, lang: str, names: list[str], read_at, result: MergeResult):
+def _write(spool_: Spool, output: Path, *, csv_dir, lang: str, names: list[str], read_at, result: MergeResult,
+           round_=None):
     """Write the register (and CSVs) from what the spool holds for the files `names`.
 
     Three passes: (1) over the spooled files in input order: statuses, the Reports rows, the
     duplicate-submission findings, the summary's sums and the CSVs; (2) XlsxWriter writes the workbook
     around the rows (headers, widths, filters, the Summary sheet and its chart); (3) the rows are
-    numbered and stitched into their sheets (rowxml.stitch)."""
+    numbered and stitched into their sheets (rowxml.stitch).
+
+    round_: (roster, heads, expected.Outcome) of merge --roster, which adds its findings to their files,
+    the Expected sheet and expected.csv."""
     import xlsxwriter
 
     n = len(names)
     superseded_by = spool_.resubmissions()
+    identical = spool_.identical()
+    outcome = round_[2] if round_ else None
+    supersedes: dict[int, list[str]] = defaultdict(list)
+    for old, new in sorted(superseded_by.items()):
+        supersedes[new].append(names[old])
+    final: dict[int, tuple[str, int, int]] = {}     # index -> (status, errors, warnings)
     renderers = _renderers(lang)
     with ExitStack() as stack:
         tmpdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="esep-register-")))
         csv_writers = {}
         if csv_dir:
-            for key, _, columns, csv_name in SHEETS:
+            for key, _, columns, csv_name in SHEETS + ((EXPECTED_CSV,) if round_ else ()):
                 path = Path(csv_dir) / csv_name
                 tmp_csv = stack.enter_context(atomic_path(path))
                 fh = stack.enter_context(open(tmp_csv, "w", encoding="utf-8-sig", newline=""))
@@ -628,19 +740,30 @@ def _write(spool_: Spool, output: Path, *, csv_dir, lang: str, names: list[str],
             status = rows.status
             superseded = i in superseded_by
             dups = []
+            extra = list(outcome.findings.get(i, ())) if outcome else []
             if superseded:
                 status = "superseded"
                 current = names[superseded_by[i]]
-                dup = Finding("duplicate-submission", value=source, expected=current,
-                              params={"bin": rows.key[0], "agreement": rows.report.get("agreement_no") or "",
-                                      "current": current, "older": source})
-                dups.append({**prov, **dup.to_dict(lang)})
+                if i in identical:
+                    extra.append(Finding("identical-resubmission", value=source, expected=current,
+                                         params={"first": current}))
+                else:
+                    extra.append(Finding("duplicate-submission", value=source, expected=current, params={
+                        "bin": rows.key[0], "agreement": rows.report.get("agreement_no") or "",
+                        "current": current, "older": source}))
+            if extra:
+                dups = [{**prov, **f.to_dict(lang)} for f in extra]
                 dup_rows[i] = renderers["findings"].rows(dups)
-                rows.counts["warning"] += 1
+                for f in extra:
+                    rows.counts[f.severity] = rows.counts.get(f.severity, 0) + 1
+                if status == "valid" and any(f.severity == "error" for f in extra):
+                    status = "invalid"
+            final[i] = (status, rows.counts["error"], rows.counts["warning"])
             setattr(result, status, getattr(result, status) + 1)
             report = {**prov, **rows.report, "template_version": rows.template_version, "lang": rows.lang,
                       "read_at": read_at, "status": status, "errors": rows.counts["error"],
-                      "warnings": rows.counts["warning"]}
+                      "warnings": rows.counts["warning"], "supersedes": "; ".join(supersedes.get(i, ())) or None,
+                      "superseded_by": names[superseded_by[i]] if superseded else None}
             data = renderers["reports"].rows([report])
             report_at.append((reports.tell(), len(data)))
             reports.write(data)
@@ -666,6 +789,12 @@ def _write(spool_: Spool, output: Path, *, csv_dir, lang: str, names: list[str],
                 if x is not None:
                     agg[k] += x
         totals["reports"] = n
+        expected_rows = _expected_rows(round_, final, names, result, by_region) if round_ else []
+        if csv_writers and round_:
+            words = {True: "true", False: "false", None: None}
+            _csv_rows(csv_writers["expected"], EXPECTED_CSV[2], [
+                {**row, "valid": words[row["valid"]], "on_time": words[row["on_time"]]} for row in expected_rows])
+
 
         # 2. The workbook around the rows.
         frame = tmpdir / "frame.xlsx"
@@ -675,12 +804,14 @@ def _write(spool_: Spool, output: Path, *, csv_dir, lang: str, names: list[str],
         wb.set_properties({"title": "esep register", "created": read_at})
         fmt = _Formats(wb)
         summary_ws = wb.add_worksheet(SUMMARY_TITLE.get(lang))
+        if round_:
+            _write_expected(wb.add_worksheet(EXPECTED_TITLE.get(lang)), expected_rows, lang, fmt)
         titles = {}
         for key, title, columns, _ in SHEETS:
             ws = wb.add_worksheet(title.get(lang))
             _sheet_frame(ws, columns, lang, fmt, totals[key])
             titles[ws.name] = key
-        _write_summary(wb, summary_ws, by_region, lang, fmt)
+        _write_summary(wb, summary_ws, by_region, lang, fmt, with_round=bool(round_))
         wb.close()
         rowxml.check_styles(str(frame))
         sheets = {part: titles[title] for title, part in rowxml.worksheet_parts(str(frame)).items()
@@ -715,6 +846,65 @@ def _write(spool_: Spool, output: Path, *, csv_dir, lang: str, names: list[str],
         rowxml.stitch(str(frame), str(tmp), {
             part: (totals[key] + 1, len(columns_of[key]) - 1, blocks(key)) for part, key in sheets.items()},
             {part: size[key] for part, key in sheets.items()})
+
+
+def _expected_rows(round_, final: dict[int, tuple[str, int, int]], names: list[str], result: MergeResult,
+                   by_region: dict) -> list[dict]:
+    """One row per roster entry (machine values); counts into result and by_region (by the roster's
+    region)."""
+    roster, heads, outcome = round_
+    head = {h.index: h for h in heads}
+    rows = []
+    result.expected = result.received = result.missing = result.late = 0
+    for k, entry in enumerate(roster.entries):
+        i = outcome.answer.get(k)
+        row = {key: entry[key] for key in ("agreement_no", "org_bin", "org_name", "region", "due_date",
+                                           "org_email", "org_phone", "program")}
+        row.update(report_type=entry.report_type, status="missing" if i is None else "received",
+                   valid=None, on_time=None)
+        agg = by_region.setdefault(entry["region"], defaultdict(float))
+        agg["expected"] += 1
+        result.expected += 1
+        if i is None:
+            result.missing += 1
+            agg["missing"] += 1
+        else:
+            from .expected import on_time
+
+            status, errors, warnings = final[i]
+            at = head[i].received_at
+            row.update(valid=status == "valid", on_time=on_time(entry, at), received_at=at,
+                       received_from=head[i].received_from, source_file=names[i], errors=errors,
+                       warnings=warnings)
+            result.received += 1
+            agg["received"] += 1
+            agg["on_time"] += bool(row["on_time"])
+            result.late += row["on_time"] is False
+        rows.append(row)
+    return rows
+
+
+def _write_expected(ws, rows: list[dict], lang: str, fmt):
+    """The Expected sheet: one row per roster entry, in the roster's order (the operator's own; the
+    filter sorts and picks the missing)."""
+    _sheet_frame(ws, EXPECTED_COLUMNS, lang, fmt, len(rows))
+    for r, row in enumerate(rows, 1):
+        for c, col in enumerate(EXPECTED_COLUMNS):
+            value = row.get(col.key)
+            if value is None or value == "":
+                continue
+            if col.kind == "date":
+                ws.write_datetime(r, c, _dt.datetime.combine(value, _dt.time()), fmt.date)
+            elif col.kind == "datetime":
+                ws.write_datetime(r, c, value, fmt.datetime)
+            elif col.kind == "int":
+                ws.write_number(r, c, value, fmt.int)
+            elif col.kind.startswith("choice:"):
+                ws.write_string(r, c, form.option_label(col.kind[7:], value, lang))
+            elif col.kind in ("round_status", "yes_no", "time_source"):
+                ws.write_string(r, c, ROUND_WORDS[value].get(lang))
+            else:
+                ws.write_string(r, c, str(value))
 
 
 def _display_names(paths: list[Path]) -> list[str]:
@@ -822,10 +1012,11 @@ def _csv_value(value):
     return text
 
 
-def _write_summary(wb, ws, by_region: dict, lang: str, fmt: _Formats):
+def _write_summary(wb, ws, by_region: dict, lang: str, fmt: _Formats, with_round: bool = False):
+    columns = SUMMARY_COLUMNS + (ROUND_SUMMARY_COLUMNS if with_round else ())
     ws.write_string(0, 0, SUMMARY_TITLE.get(lang), fmt.title)
     header_row = 2
-    for c, (key, label) in enumerate(SUMMARY_COLUMNS):
+    for c, (key, label) in enumerate(columns):
         ws.write_string(header_row, c, label.get(lang), fmt.header)
         ws.set_column(c, c, 34 if c == 0 else 16)
     order = [o.code for o in form.LIST["region"].options]
@@ -835,15 +1026,15 @@ def _write_summary(wb, ws, by_region: dict, lang: str, fmt: _Formats):
     for region in regions:
         agg = by_region[region]
         name = form.option_label("region", region, lang) if region else UNKNOWN_REGION.get(lang)
-        _summary_row(ws, r, name, agg, fmt, bold=False)
+        _summary_row(ws, r, name, agg, fmt, bold=False, columns=columns)
         for k, x in agg.items():
             national[k] += x
         r += 1
     first_data, last_data = header_row + 1, r - 1
-    _summary_row(ws, r, NATIONAL.get(lang), national, fmt, bold=True)
+    _summary_row(ws, r, NATIONAL.get(lang), national, fmt, bold=True, columns=columns)
     ws.set_row(header_row, 45)
     ws.freeze_panes(header_row + 1, 1)
-    ws.autofilter(header_row, 0, max(last_data, header_row + 1), len(SUMMARY_COLUMNS) - 1)
+    ws.autofilter(header_row, 0, max(last_data, header_row + 1), len(columns) - 1)
     if regions:
         chart = wb.add_chart({"type": "column"})
         for key in ("direct_plan", "direct_fact"):
@@ -855,15 +1046,19 @@ def _write_summary(wb, ws, by_region: dict, lang: str, fmt: _Formats):
             })
         chart.set_title({"name": dict(SUMMARY_COLUMNS)["direct_fact"].get(lang).split(",")[0]})
         chart.set_size({"width": 900, "height": 420})
+        # From zero: a value axis starting near the smallest bar makes 1 000 against 1 076 look fourfold.
+        chart.set_y_axis({"min": 0})
         ws.insert_chart(r + 2, 0, chart)
 
 
-def _summary_row(ws, r, name, agg, fmt, bold):
+def _summary_row(ws, r, name, agg, fmt, bold, columns=SUMMARY_COLUMNS):
     ws.write_string(r, 0, name, fmt.bold if bold else None)
-    for c, (key, _) in enumerate(SUMMARY_COLUMNS[1:], 1):
-        if key == "ind_met_share":
-            lines = agg.get("ind_lines", 0)
-            if lines:
-                ws.write_number(r, c, agg.get("ind_met", 0) / lines * 100, fmt.pct)
+    rates = {"ind_met_share": ("ind_met", "ind_lines"), "reporting_rate": ("received", "expected"),
+             "on_time_rate": ("on_time", "received")}
+    for c, (key, _) in enumerate(columns[1:], 1):
+        if key in rates:
+            part, whole = rates[key]
+            if agg.get(whole, 0):
+                ws.write_number(r, c, agg.get(part, 0) / agg[whole] * 100, fmt.pct)
             continue
         ws.write_number(r, c, agg.get(key, 0), fmt.bold_number if bold else fmt.number)

@@ -58,12 +58,15 @@ PORTRAIT = {"stats"}        # narrow and long; every other sheet prints landscap
 
 
 def write_template(path, lang: str = "kk", password: str | None = None,
-                   data: dict | None = None) -> Path:
+                   data: dict | None = None, locked: frozenset[str] | set[str] = frozenset()) -> Path:
     """Write the locked template in `lang` to `path` (atomically) and return the path.
 
     `data` (optional) fills it: {"singles": {name: raw}, "tables": {"ind"|"partner"|"subgrant":
     [{column name: raw}, ...]}}; raw values are written as typed (str, int/float, datetime.date; an
     ISO "YYYY-MM-DD" string in a date field becomes a real date).
+
+    `locked` names header fields whose value (from `data`) is fixed by the operator (esep issue): they
+    are written locked, untinted and without a drop-down, so the NGO cannot retype them.
     """
     import xlsxwriter
 
@@ -71,11 +74,14 @@ def write_template(path, lang: str = "kk", password: str | None = None,
         raise ValueError(f"lang must be one of {form.LANGS}, not {lang!r}")
     password = password or DEFAULT_PASSWORD
     singles, tables = _check_data(data)
+    stray = set(locked) - {f.name for f in form.HEADER_FIELDS}
+    if stray:
+        raise ValueError(f"locked: not header fields: {sorted(stray)}")
     shown = _cached_results(singles, tables, lang)
     target = Path(path)
     with atomic_path(target) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
-        _Writer(wb, lang, password, singles, tables, shown).write()
+        _Writer(wb, lang, password, singles, tables, shown, frozenset(locked)).write()
         wb.close()
         tmp.write_bytes(lock_structure(tmp.read_bytes(), password))
     return target
@@ -261,8 +267,10 @@ def _height(*cells: tuple[str, float], bold: bool = False, minimum: float = LINE
 
 
 class _Writer:
-    def __init__(self, wb, lang: str, password: str, singles: dict, tables: dict, shown: dict):
+    def __init__(self, wb, lang: str, password: str, singles: dict, tables: dict, shown: dict,
+                 locked: frozenset[str] = frozenset()):
         self.wb, self.lang, self.password = wb, lang, password
+        self.locked = locked
         self.singles, self.tables, self.shown = singles, tables, shown
         self._formats: dict = {}
         self.sheets: dict = {}
@@ -344,9 +352,31 @@ class _Writer:
         else:
             ws.write(row, col, value, fmt)
 
+    def fixed_fmt(self, ftype: str):
+        """A value the operator filled in (esep issue): locked, no input tint."""
+        props = dict(border=1, border_color=BORDER_COLOR, valign="top", bold=True)
+        if ftype in ("text", "longtext", "choice", "email"):
+            props["text_wrap"] = True
+        if ftype in NUM_FORMATS:
+            props["num_format"] = NUM_FORMATS[ftype]
+        return self.fmt(**props)
+
     def write_input(self, key: str, row: int, col: int, f: form.Field, raw) -> None:
         ws = self.sheets[key]
         self.touch(key, row, col)
+        if f.name in self.locked:
+            fmt = self.fixed_fmt(f.type)
+            if isinstance(raw, (_dt.date, _dt.datetime)) or (f.type == "date" and isinstance(raw, str)
+                                                             and _ISO_DATE.fullmatch(raw)):
+                value = raw if not isinstance(raw, str) else _dt.date.fromisoformat(raw)
+                ws.write_datetime(row, col, value, self.fixed_fmt("date"))
+            elif isinstance(raw, str):
+                ws.write_string(row, col, raw, fmt)
+            elif isinstance(raw, (int, float)) and not isinstance(raw, bool):
+                ws.write_number(row, col, raw, fmt)
+            else:
+                ws.write_blank(row, col, None, fmt)
+            return
         fmt = self.input_fmt(f.type)
         if raw is None:
             ws.write_blank(row, col, None, fmt)
@@ -532,7 +562,8 @@ class _Writer:
             self.put(key, row, col + 1, hint, self.fmt(italic=True, text_wrap=True, valign="top",
                                                        font_color=NOTE_COLOR, border=1,
                                                        border_color=BORDER_COLOR))
-            self.validate(key, f, f.cell)
+            if f.name not in self.locked:
+                self.validate(key, f, f.cell)
             minimum = 4 * LINE_PT if f.type == "longtext" else LINE_PT + 5
             ws.set_row(row, _height((label, widths[0]), (hint, widths[2]), minimum=minimum))
         ws.freeze_panes(head_row + 1, 0)
