@@ -1,8 +1,9 @@
 """LibreOffice headless helpers for tests: convert files, and recalculate xlsx formulas.
 
 LibreOffice's default profile keeps the cached results of xlsx formulas. `recalc_xlsx` uses a dedicated
-profile whose `OOXMLRecalcMode` is 0 ("always recalculate"), seeded before its first start (see
-shared/research/libraries.md, section D), so every formula is computed by a real spreadsheet engine.
+profile whose `OOXMLRecalcMode` is 0 ("always recalculate"), seeded before its first start (a profile
+created by soffice itself keeps the cached results on the first load), so every formula is computed by
+a real spreadsheet engine.
 Each soffice start costs about 2 s: pass many files to one call (`recalc_many`) where possible.
 The profiles live in one temporary folder per test session, removed at exit.
 """

@@ -4,7 +4,8 @@ Everything else derives from this module: the template writer lays out these fie
 them through their defined names (or, failing that, through the cells computed here), the rules check
 them and the register turns them into columns. Adding a field is one edit here.
 
-The form follows ../shared/spec/report_form.md (Annex 7 to the grant agreement). Kazakh labels are
+The form follows Annex 7 to the grant agreement; its named cells are published in docs/contract.md,
+generated from this module (python3 -m toolkit.docs). Kazakh labels are
 the seed's wording; Russian labels are working translations kept here so that official wording can
 replace them without touching logic. No I/O happens here; the form checks itself on import.
 """

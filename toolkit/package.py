@@ -8,7 +8,7 @@ Every workbook is treated as hostile. :func:`open_package` reads the file once i
 stdlib pre-flight before any XML is parsed; anything wrong with the input surfaces as
 :class:`Unreadable` with a stable ``reason`` key, never as another exception type.
 
-Why the pre-flight is this careful (measured, see shared/research/libraries.md, section E):
+Why the pre-flight is this careful (measured on this project's machines):
 
 * calamine (the fast value reader) has no defences of its own. On a huge member it allocates until
   the Rust allocator fails, and then it *aborts the interpreter* (SIGABRT; nothing can catch it).
