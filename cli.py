@@ -35,44 +35,34 @@ def cli():
               help="Where to write the template (.xlsx).")
 @click.option("--password", default=None,
               help="Password for sheet and workbook protection (default: the template's built-in one).")
-def template(lang, output, password):
+@click.option("--check-url", default=None, metavar="URL",
+              help="Address of your self-check page (esep serve): the instruction sheet tells NGOs to "
+                   "check their report there. Without it, it tells them to send the file to you.")
+def template(lang, output, password, check_url):
     """Write the locked report template that NGOs fill in.
 
     \b
     Examples:
         esep template --lang kk -o final_report_kk.xlsx
         esep template --lang ru -o final_report_ru.xlsx --password s3cret
+        esep template --lang kk -o final_report_kk.xlsx --check-url https://esep.example.kz/
     """
     from toolkit.template import write_template
 
-    write_template(output, lang=lang, password=password)
+    write_template(output, lang=lang, password=password, check_url=check_url)
     click.echo(output)
 
 
-SEVERITY_WORDS = {
-    "error": {"kk": "қате", "ru": "ошибка", "en": "error"},
-    "warning": {"kk": "ескерту", "ru": "предупр.", "en": "warning"},
-    "info": {"kk": "ақпарат", "ru": "инфо", "en": "info"},
-}
-COUNT_WORDS = {
-    "error": {"kk": "қателер", "ru": "ошибок", "en": "errors"},
-    "warning": {"kk": "ескертулер", "ru": "предупреждений", "en": "warnings"},
-    "info": {"kk": "ақпарат", "ru": "сведений", "en": "info"},
-}
-STATUS_WORDS = {
-    True: {"kk": "ҚАБЫЛДАНДЫ", "ru": "ПРИНЯТ", "en": "ACCEPTED"},
-    False: {"kk": "ТҮЗЕТУ ҚАЖЕТ", "ru": "ТРЕБУЕТ ИСПРАВЛЕНИЙ", "en": "NEEDS CORRECTIONS"},
-}
 SEVERITY_COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
 SHOWN_PER_CODE = 5
 
 
-def _print_result(result, lang_option):
+def _print_result(result, lang_option, copy_written: bool = True):
+    from toolkit import vocabulary as v
+
     lang = result.message_lang(lang_option)
-    counts = result.counts
-    status = STATUS_WORDS[result.valid][lang]
-    line = f"{result.path}: {status} — " + ", ".join(
-        f"{COUNT_WORDS[s][lang]}: {counts[s]}" for s in ("error", "warning", "info"))
+    status = v.STATUS["valid" if result.valid else ("invalid" if result.readable else "unreadable")].get(lang)
+    line = f"{result.path}: {status.upper()} — {v.counts_line(result.counts, lang)}"
     if result.output:
         line += f"  → {result.output}"
     click.secho(line, fg="green" if result.valid else "red", bold=True)
@@ -84,16 +74,23 @@ def _print_result(result, lang_option):
             hidden[f.code] = hidden.get(f.code, 0) + 1
             continue
         where = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or "")
-        click.echo("  " + click.style(f"{SEVERITY_WORDS[f.severity][lang]:<9}", fg=SEVERITY_COLOURS[f.severity])
+        word = v.SEVERITY[f.severity].get(lang)
+        click.echo("  " + click.style(f"{word:<12}", fg=SEVERITY_COLOURS[f.severity])
                    + f" {where:<24} {f.message(lang)}  [{f.code}]")
     for code, n in hidden.items():
-        click.echo(f"  … +{n} {code}")
+        from toolkit.findings import severity_of
+
+        what = v.count(n, v.SEVERITY_NOUN[severity_of(code)].get(lang), lang)
+        key = "more_in_copy" if result.output or (copy_written and result.readable) else "more_no_copy"
+        click.echo("  " + v.WORDS[key].get(lang).format(what=what, sheet=v.SHEETS["validation"].get(lang))
+                   + f"  [{code}]")
 
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--lang", type=click.Choice(["kk", "ru", "en"]), default=None,
-              help="Language of the messages (default: the workbook's language).")
+              help="Language of the messages and of the checked copy's validation sheet "
+                   "(default: the workbook's language).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout, nothing else.")
 @click.option("--out-dir", type=click.Path(file_okay=False), default=None,
               help="Write checked copies here instead of next to the inputs.")
@@ -116,10 +113,10 @@ def validate(files, lang, as_json, out_dir, no_copy):
 
     results = []
     for path in files:
-        result = validate_file(path, write_copy=not no_copy, out_dir=out_dir)
+        result = validate_file(path, write_copy=not no_copy, out_dir=out_dir, lang=lang)
         results.append(result)
         if not as_json:
-            _print_result(result, lang)
+            _print_result(result, lang, copy_written=not no_copy)
     if as_json:
         click.echo(json.dumps(summary(results, lang), ensure_ascii=False, indent=2))
     sys.exit(0 if all(r.valid for r in results) else 1)
@@ -158,8 +155,8 @@ class _Progress:
               help="The register workbook to write (.xlsx); replaced only when complete.")
 @click.option("--csv-dir", type=click.Path(file_okay=False), default=None,
               help="Also write reports.csv, indicators.csv, partners.csv, subgrants.csv, findings.csv here.")
-@click.option("--lang", type=click.Choice(["kk", "ru"]), default="kk", show_default=True,
-              help="Language of the register's headers and messages.")
+@click.option("--lang", type=click.Choice(["kk", "ru", "en"]), default="kk", show_default=True,
+              help="Language of the register's headers and messages, and of the summary printed.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the machine's cores).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout, nothing else.")
@@ -194,11 +191,13 @@ def merge(inputs, output, csv_dir, lang, jobs, as_json, roster):
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(f"{result.files} files: {result.valid} valid, {result.invalid} need corrections, "
-                   f"{result.unreadable} unreadable, {result.superseded} superseded → {result.output}")
+        from toolkit.vocabulary import merge_line, roster_line
+
+        click.echo(merge_line(result.files, {k: getattr(result, k) for k in ("valid", "invalid", "unreadable",
+                                                                              "superseded")},
+                              result.output, lang))
         if result.expected is not None:
-            click.echo(f"roster: {result.expected} expected, {result.received} received, "
-                       f"{result.missing} missing, {result.late} late")
+            click.echo(roster_line(result.expected, result.received, result.missing, result.late, lang))
         for path in result.csv_files:
             click.echo(f"  {path}")
     for warning in result.warnings:

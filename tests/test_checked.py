@@ -4,7 +4,9 @@ from __future__ import annotations
 import zipfile
 
 import builders
-from toolkit import form
+import pytest
+
+from toolkit import form, vocabulary
 from toolkit.validation import validate
 
 
@@ -53,21 +55,38 @@ def test_validation_sheet_content_and_links(tmp_path):
     wb = load_workbook(result.output)
     ws = wb[form.VALIDATION_SHEET.ru]
     assert wb.sheetnames[-1] == form.VALIDATION_SHEET.ru
-    assert "ИСПРАВЛЕНИЙ" in ws["A2"].value
+    assert ws["A2"].value.startswith(vocabulary.STATUS["invalid"].ru.upper() + ": исправьте ошибки")
     texts = [[c.value for c in row] for row in ws.iter_rows()]
     flat = [v for row in texts for v in row if v is not None]
-    assert "Мужчины + Женщины = 1 083, но всего 1 076." in flat
+    assert ("Мужчины + Женщины = 1 083, но всего участников 1 076. Исправьте число мужчин и женщин или "
+            "общее число: они должны совпадать.") in flat
     links = [c.hyperlink.location for row in ws.iter_rows() for c in row if c.hyperlink]
     sheet = form.sheet_title("stats", "ru")
     total = form.FIELD["stats_gender_total"].cell
     assert f"'{sheet}'!{total}" in links
 
 
-def test_clean_copy_says_accepted(tmp_path):
+def test_clean_copy_says_it_passed_the_check_not_accepted(tmp_path):
     from openpyxl import load_workbook
     result = validate(builders.clean(tmp_path / "r.xlsx"), write_copy=True)
     ws = load_workbook(result.output)[form.VALIDATION_SHEET.kk]
-    assert ws["A2"].value.startswith("ҚАБЫЛДАНДЫ")
+    assert ws["A2"].value == "ТЕКСЕРУДЕН ӨТТІ: қате жоқ, есепті грант операторына жіберуге болады."
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_lang_option_sets_the_validation_sheet_language(tmp_path, lang):
+    """A Kazakh workbook checked with --lang ru gets a Russian validation sheet (and the other way round)."""
+    from openpyxl import load_workbook
+    other = "ru" if lang == "kk" else "kk"
+    src = builders.clean(tmp_path / "r.xlsx", lang=other, stats_female=394)
+    result = validate(src, write_copy=True, lang=lang)
+    wb = load_workbook(result.output)
+    title = vocabulary.SHEETS["validation"].get(lang)
+    assert wb.sheetnames[-1] == title
+    ws = wb[title]
+    assert ws["A2"].value.startswith(vocabulary.STATUS["invalid"].get(lang).upper())
+    severities = {row[1].value for row in ws.iter_rows() if len(row) > 1}
+    assert vocabulary.SEVERITY["error"].get(lang) in severities
 
 
 def test_revalidating_a_checked_copy_replaces_its_sheet(tmp_path):

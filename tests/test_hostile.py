@@ -18,7 +18,7 @@ import pytest
 import builders
 import hostile
 from clirun import Run, run_cli
-from toolkit import validation
+from toolkit import validation, vocabulary
 
 TIMEOUT = 15                    # seconds per validate call (issue #6: "well under 15 seconds")
 PEAK_LIMIT_KB = 500 * 1024      # ru_maxrss is in KiB on Linux
@@ -332,7 +332,7 @@ def test_merge_over_the_corpus(tmp_path, good):
     import python_calamine
 
     wb = python_calamine.CalamineWorkbook.from_path(str(tmp_path / "register.xlsx"))
-    findings_sheet = wb.get_sheet_by_name("Нәтижелер").to_python()
+    findings_sheet = wb.get_sheet_by_name(vocabulary.SHEETS["findings"].kk).to_python()
     listed = {row[0] for row in findings_sheet[1:]}
     assert {p.name for p in expected} <= listed
 

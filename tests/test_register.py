@@ -26,7 +26,7 @@ from openpyxl import load_workbook
 
 import builders
 import cli
-from toolkit import form, register, validation, values
+from toolkit import form, register, validation, values, vocabulary
 from toolkit.findings import Finding
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -298,7 +298,7 @@ def test_broken_file_is_a_finding(corpus, merged):
     name = corpus["broken"]["name"]
     findings = [f for f in _records(merged["sheets"], "findings") if f["source_file"] == name]
     assert [f["code"] for f in findings] == ["file-unreadable"]
-    assert findings[0]["severity"] == "error"
+    assert findings[0]["severity"] == vocabulary.SEVERITY["error"].get(LANG)   # the CSV keeps "error"
     rows = _read_csv(merged["csv"] / "findings.csv")
     assert [name, "file-unreadable"] in [[r[0], r[rows[0].index("code")]] for r in rows[1:]]
 
@@ -413,6 +413,8 @@ def _label_to_code(col, value):
         return {t.get(LANG): k for k, t in form.STATUSES.items()}.get(value, value)
     if col.key == "status":
         return {t.get(LANG): k for k, t in register.REPORT_STATUS.items()}[value]
+    if col.kind == "severity":
+        return {t.get(LANG): k for k, t in vocabulary.SEVERITY.items()}[value]
     return value
 
 

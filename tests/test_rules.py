@@ -103,8 +103,10 @@ def test_gender_message_in_users_words(tmp_path):
     result = validate(builders.clean(tmp_path / "r.xlsx", stats_female=394))
     f = findings_for(result, "gender-sum")[0]
     assert f.value == 1083 and f.expected == 1076
-    assert f.message("kk") == "Ерлер + Әйелдер = 1 083, бірақ барлығы 1 076."
-    assert f.message("ru") == "Мужчины + Женщины = 1 083, но всего 1 076."
+    assert f.message("kk") == ("Ерлер + Әйелдер = 1 083, бірақ қатысушылардың жалпы саны 1 076. Ерлер мен "
+                               "әйелдер санын немесе жалпы санды түзетіңіз: олар тең болуы керек.")
+    assert f.message("ru") == ("Мужчины + Женщины = 1 083, но всего участников 1 076. Исправьте число "
+                               "мужчин и женщин или общее число: они должны совпадать.")
 
 
 def test_budget_unaccounted_gives_the_difference(tmp_path):

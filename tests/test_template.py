@@ -155,7 +155,7 @@ def test_meta_and_lists_sheets(books, lang):
     assert meta.sheet_state == "veryHidden"
     assert wb[form.sheet_title("lists", lang)].sheet_state == "hidden"
     expected = {"meta_template_id": form.TEMPLATE_ID, "meta_template_version": form.TEMPLATE_VERSION,
-                "meta_lang": lang}
+                "meta_lang": lang, "meta_check_url": None}
     for f in form.META_FIELDS:
         sheet, ref = _destination(wb, f.name)
         assert wb[sheet][ref].value == expected[f.name]
@@ -214,7 +214,9 @@ def test_labels(books, lang):
             assert table.note.get(lang) in [ws.cell(row=r, column=1).value for r in (2, 4)]
     guide = wb[form.sheet_title("guide", lang)]
     texts = [c.value for row in guide.iter_rows() for c in row if c.value]
-    for _, text in form.GUIDE:
+    for kind, text in form.GUIDE:
+        if kind == "self_check":      # test_guide_sends_ngos_to_the_check_page_or_the_operator
+            continue
         assert text.get(lang).format(template_id=form.TEMPLATE_ID, version=form.TEMPLATE_VERSION) in texts
 
 
@@ -545,3 +547,28 @@ def test_pdf(templates, tmp_path):
     pdf = libreoffice.convert(templates["kk"], "pdf", tmp_path / "pdf")
     head = pdf.read_bytes()[:4]
     assert head == b"%PDF" and pdf.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("lang", form.LANGS)
+def test_guide_sends_ngos_to_the_check_page_or_the_operator(tmp_path, lang):
+    """The instruction sheet tells NGOs how to check themselves in their terms, never a command; the
+    page's address is stored in _meta and read back into the report."""
+    from openpyxl import load_workbook
+
+    from toolkit import reader, vocabulary
+    from toolkit.template import write_template
+
+    url = "https://esep.example.kz/tekseru"
+    with_page, without = tmp_path / "with.xlsx", tmp_path / "without.xlsx"
+    write_template(with_page, lang, check_url=url)
+    write_template(without, lang)
+    texts = {}
+    for path in (with_page, without):
+        ws = load_workbook(path)[form.sheet_title("guide", lang)]
+        texts[path] = [c for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert vocabulary.SELF_CHECK.get(lang).format(url=url) in texts[with_page]
+    assert vocabulary.SELF_CHECK_NO_URL.get(lang) in texts[without]
+    for path in (with_page, without):
+        assert not [t for t in texts[path] if "esep validate" in t or "esep " in t.lower()]
+    assert reader.read(with_page).check_url == url
+    assert reader.read(without).check_url is None

@@ -11,42 +11,34 @@ from collections import Counter
 
 from . import __version__, form
 from .findings import Finding, show
+from . import vocabulary as v
 from .form import Text
 from .zipsheet import Cell, NewSheet, add_sheet
 
 UI = {
     "title": Text("Есепті тексеру нәтижесі", "Результат проверки отчёта", "Validation result"),
-    "accepted": Text("ҚАБЫЛДАНДЫ: қателер жоқ", "ПРИНЯТ: ошибок нет", "ACCEPTED: no errors"),
-    "rejected": Text("ТҮЗЕТУ ҚАЖЕТ: қателерді түзетіп, қайта жіберіңіз",
-                     "ТРЕБУЕТ ИСПРАВЛЕНИЙ: исправьте ошибки и отправьте снова",
-                     "NEEDS CORRECTIONS: fix the errors and send again"),
-    "error": Text("Қате", "Ошибка", "Error"),
-    "warning": Text("Ескерту", "Предупреждение", "Warning"),
-    "info": Text("Ақпарат", "Информация", "Info"),
-    "errors": Text("Қателер", "Ошибки", "Errors"),
-    "warnings": Text("Ескертулер", "Предупреждения", "Warnings"),
-    "infos": Text("Ақпарат", "Информация", "Info"),
-    "file": Text("Файл", "Файл", "File"),
     "template": Text("Үлгі нұсқасы", "Версия шаблона", "Template version"),
     "tool": Text("esep нұсқасы", "Версия esep", "esep version"),
     "date": Text("Тексерілген күні", "Дата проверки", "Checked on"),
     "by_rule": Text("Ереже бойынша қысқаша", "Сводка по правилам", "Summary by rule"),
-    "count": Text("Саны", "Количество", "Count"),
-    "rule": Text("Ереже", "Правило", "Rule"),
-    "example": Text("Мысал", "Пример", "Example"),
-    "all": Text("Барлық нәтижелер (ұяшыққа өту үшін сілтемені басыңыз)",
-                "Все замечания (нажмите на ссылку, чтобы перейти к ячейке)",
-                "All findings (click a cell to jump to it)"),
+    "all": Text(v.FINDINGS.kk + " (ұяшыққа өту үшін сілтемені басыңыз)",
+                v.FINDINGS.ru + " (нажмите на ссылку, чтобы перейти к ячейке)",
+                v.FINDINGS.en + " (click a cell to jump to it)"),
     "no": Text("№", "№", "#"),
-    "severity": Text("Маңыздылығы", "Важность", "Severity"),
-    "message": Text("Хабарлама", "Сообщение", "Message"),
-    "field": Text("Өріс", "Поле", "Field"),
-    "cell": Text("Ұяшық", "Ячейка", "Cell"),
-    "found": Text("Табылған мән", "Найденное значение", "Found"),
-    "expected": Text("Күтілген мән", "Ожидаемое значение", "Expected"),
-    "code": Text("Код", "Код", "Code"),
-    "none": Text("Ескерту жоқ.", "Замечаний нет.", "No findings."),
+    "severity": v.SEVERITY_HEADING,
+    "none": v.NO_FINDINGS,
+    **{k: v.WORDS[k] for k in ("file", "count", "rule", "example", "message", "field", "cell", "found",
+                               "expected", "code")},
+    **{s: v.SEVERITY[s] for s in v.SEVERITY},
+    **{f"{s}s": v.COUNT_LABEL[s] for s in v.COUNT_LABEL},
 }
+
+
+def _status_line(ok: bool, lang: str, check_url: str | None = None) -> str:
+    status = v.STATUS["valid" if ok else "invalid"].get(lang).upper()
+    if not ok and check_url:
+        return f"{status}: {v.NEXT_STEP_WITH_PAGE.get(lang).format(url=check_url)}"
+    return f"{status}: {v.NEXT_STEP['valid' if ok else 'invalid'].get(lang)}"
 
 
 def _t(key: str, lang: str) -> str:
@@ -64,7 +56,8 @@ def build_sheet(result, lang: str, today: _dt.date | None = None) -> NewSheet:
     ok = result.valid
     rows: list[list[Cell | None]] = []
     rows.append([Cell(_t("title", lang), "title")])
-    rows.append([Cell(_t("accepted" if ok else "rejected", lang), "ok" if ok else "bad")])
+    check_url = result.report.check_url if result.report is not None else None
+    rows.append([Cell(_status_line(ok, lang, check_url), "ok" if ok else "bad")])
     rows.append([Cell(_t("errors", lang), "bold"), Cell(counts["error"], "error" if counts["error"] else "text"),
                  Cell(_t("warnings", lang), "bold"),
                  Cell(counts["warning"], "warning" if counts["warning"] else "text"),
@@ -111,7 +104,7 @@ def build_sheet(result, lang: str, today: _dt.date | None = None) -> NewSheet:
     last = len(rows)
     widths = {0: 16, 1: 16, 2: 70, 3: 32, 4: 24, 5: 22, 6: 22, 7: 24}
     return NewSheet(
-        title=form.VALIDATION_SHEET.get(lang),
+        title=v.SHEETS["validation"].get(lang),
         rows=rows,
         col_widths=widths,
         row_heights=_row_heights(rows, widths),
@@ -141,9 +134,10 @@ def _basename(path: str) -> str:
     return path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
-def write_checked_copy(result, target, today: _dt.date | None = None) -> None:
-    """Write `target`: the input workbook, unchanged, plus the validation sheet (macros removed)."""
-    lang = result.lang or "kk"
+def write_checked_copy(result, target, today: _dt.date | None = None, lang: str | None = None) -> None:
+    """Write `target`: the input workbook, unchanged, plus the validation sheet (macros removed), in
+    `lang` (default: the workbook's language)."""
+    lang = lang or result.lang or "kk"
     sheet = build_sheet(result, lang, today)
     drop = bool(result.report and result.report.has_macros)
     add_sheet(result.path, target, sheet, replace_existing=True, activate=True, drop_macros=drop)

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any
+
+from . import vocabulary
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -29,38 +32,47 @@ def _c(code, severity, title, kk, ru, en) -> Code:
 
 
 # Message templates use {placeholders}: {label} (the field's label in the message language), {value},
-# {expected}, {cell}, {sheet}, {row} and rule-specific parameters. Values are formatted the way people
-# write them ("1 076", "10.07.2024").
+# {expected}, {cell}, {sheet}, {line} (a table line as «№ 25 (M30)»: the № the table shows and the Excel
+# cell; never write a bare row number) and rule-specific parameters. Values are formatted the way people
+# write them ("1 076", "10.07.2024"). A number with its noun agrees through {name#forms}: ru
+# «{count#ячейка/ячейки/ячеек}», en «{count#cell/cells}», kk «{count#ұяшық}» (a Kazakh noun after a number
+# stays singular); a Kazakh case ending after a number is {name>case}: «{count>abl}» -> «3-тен»
+# (cases: dat, loc, abl, gen, acc). Wording: toolkit/vocabulary.py; tests/test_vocabulary.py keeps every
+# kk and ru text free of English and every entry in three languages.
 CATALOGUE: dict[str, Code] = {c.code: c for c in (
     _c("file-unreadable", "error", "not a readable .xlsx/.xlsm",
-       "Файлды есеп ретінде оқу мүмкін емес: {reason}",
-       "Файл нельзя прочитать как отчёт: {reason}",
-       "The file cannot be read as a report: {reason}"),
+       "Файлды есеп ретінде оқу мүмкін емес: {reason}.",
+       "Файл нельзя прочитать как отчёт: {reason}.",
+       "The file cannot be read as a report: {reason}."),
     _c("template-unknown", "error", "not made from the esep template",
-       "Файл есеп үлгісінен жасалмаған ({reason}). Есепті esep үлгісіне (final_report_kk.xlsx "
-       "немесе final_report_ru.xlsx) толтырып, қайта жіберіңіз.",
-       "Файл сделан не из шаблона отчёта ({reason}). Заполните отчёт в шаблоне esep "
-       "(final_report_ru.xlsx или final_report_kk.xlsx) и отправьте снова.",
-       "The file was not made from the report template ({reason}). Fill in the esep template "
-       "(final_report_kk.xlsx or final_report_ru.xlsx) and send it again."),
+       "Файл есеп үлгісі ретінде танылмады ({reason}). Есепті грант операторы берген үлгіге толтырып, "
+       "қайта жіберіңіз.",
+       "Файл не распознан как шаблон отчёта ({reason}). Заполните отчёт в шаблоне, полученном от "
+       "оператора грантов, и отправьте снова.",
+       "The file was not recognised as the report template ({reason}). Fill in the template from the "
+       "grant operator and send it again."),
     _c("template-outdated", "warning", "an older template version",
-       "Үлгінің ескі нұсқасы ({value}); қазіргісі {expected}. Деректерді жаңа үлгіге `esep upgrade` "
-       "арқылы көшіріңіз немесе келесі есепті жаңа үлгіге толтырыңыз.",
-       "Устаревшая версия шаблона ({value}); текущая {expected}. Перенесите данные в новый шаблон "
-       "командой `esep upgrade` или заполните следующий отчёт в новом шаблоне.",
+       "Үлгінің ескі нұсқасы ({value}); қазіргісі {expected}. Келесі есепті жаңа үлгіге толтырыңыз; осы "
+       "есептің деректерін жаңа үлгіге грант операторы көшіре алады («esep upgrade»).",
+       "Устаревшая версия шаблона ({value}); текущая {expected}. Следующий отчёт заполните в новом "
+       "шаблоне; данные этого отчёта оператор грантов может перенести в новый шаблон («esep upgrade»).",
        "Older template version ({value}); the current one is {expected}. Copy the data into the new "
        "template with `esep upgrade`, or use the new template next time."),
     _c("names-missing", "warning", "defined names deleted or broken; read from the template's cells",
-       "Файлда {count} атаулы ұяшық жоқ немесе бұзылған (мысалы, «{label}»); мәндер үлгінің белгілі "
-       "ұяшықтарынан оқылды. Түпнұсқа үлгіні пайдаланыңыз.",
-       "В файле нет {count} именованных ячеек или они повреждены (например, «{label}»); значения "
-       "прочитаны из известных ячеек шаблона. Используйте исходный шаблон.",
-       "{count} defined names are missing or broken (e.g. «{label}»); values were read from the "
-       "template's known cells. Use the original template."),
+       "Файлда {count} атаулы ұяшық жоқ немесе бұзылған (мысалы, «{label}»); мәндер үлгідегі орындарынан "
+       "оқылды, оларды тексеріңіз. Келесі есепті грант операторы берген үлгіні өзгертпей толтырыңыз.",
+       "Удалено или повреждено именованных ячеек: {count} (например, «{label}»); значения прочитаны из их "
+       "мест в шаблоне, проверьте их. Следующий отчёт заполните в шаблоне от оператора грантов, не изменяя "
+       "его.",
+       "{count#defined name is/defined names are} missing or broken (e.g. «{label}»); values were read "
+       "from the template's known cells, please check them. Use the original template next time."),
     _c("layout-changed", "warning", "the template's layout was changed (rows, columns or sheets)",
-       "Үлгінің құрылымы өзгертілген: {reason}. Мәндер оқылды, бірақ тексеріңіз.",
-       "Структура шаблона изменена: {reason}. Значения прочитаны, но проверьте их.",
-       "The template's layout was changed: {reason}. Values were read; please check them."),
+       "Үлгінің құрылымы өзгертілген: {reason}. Мәндер оқылды, бірақ оларды тексеріңіз; үлгіге жол, баған "
+       "немесе парақ қоспаңыз және жоймаңыз.",
+       "Структура шаблона изменена: {reason}. Значения прочитаны, но проверьте их; не добавляйте и не "
+       "удаляйте в шаблоне строки, столбцы и листы.",
+       "The template's layout was changed: {reason}. Values were read; please check them, and do not add "
+       "or delete rows, columns or sheets in the template."),
     _c("macros-present", "warning", "the workbook carries macros (never run; removed from the copy)",
        "Файлда макростар бар. Олар іске қосылмады және тексерілген көшірмеде жоқ. Есепті .xlsx "
        "ретінде сақтаңыз.",
@@ -68,9 +80,12 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
        "The file contains macros. They were not run and are not in the checked copy. Save the report "
        "as .xlsx."),
     _c("protection-removed", "info", "sheet protection was switched off",
-       "«{sheet}» парағының қорғауы алынған: формулаларды кездейсоқ өшіріп алу оңай.",
-       "С листа «{sheet}» снята защита: формулы легко случайно стереть.",
-       "Sheet «{sheet}» is no longer protected: formulas are easy to overwrite by accident."),
+       "«{sheet}» парағының қорғауы алынған: формулаларды кездейсоқ өшіріп алу оңай. Парақты қайта "
+       "қорғаңыз немесе келесі есепті жаңа үлгіге толтырыңыз.",
+       "С листа «{sheet}» снята защита: формулы легко случайно стереть. Снова защитите лист или заполните "
+       "следующий отчёт в новом шаблоне.",
+       "Sheet «{sheet}» is no longer protected: formulas are easy to overwrite by accident. Protect it "
+       "again or use a fresh template next time."),
     _c("required-value", "error", "a required field is blank",
        "«{label}» толтырылмаған. Толтырыңыз.",
        "Не заполнено: «{label}». Заполните.",
@@ -84,7 +99,7 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
        "«{label}»: «{value}» введено как текст, прочитано как число {expected}.",
        "«{label}»: «{value}» was typed as text and read as the number {expected}."),
     _c("text-date", "info", "a date typed as text and read anyway",
-       "«{label}»: «{value}» мәтін ретінде терілген, {expected} күні ретінде оқылды.",
+       "«{label}»: «{value}» мәтін ретінде терілген, {expected} күн ретінде оқылды.",
        "«{label}»: «{value}» введено как текст, прочитано как дата {expected}.",
        "«{label}»: «{value}» was typed as text and read as the date {expected}."),
     _c("dash-as-zero", "info", "a dash in a count read as zero",
@@ -96,134 +111,208 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
        "«{label}»: значения «{value}» нет в списке. Выберите из списка: {options}.",
        "«{label}»: «{value}» is not in the list. Choose one of: {options}."),
     _c("bin-invalid", "error", "BIN is not 12 digits or its check digit is wrong",
-       "БСН «{value}» қате: 12 цифр және дұрыс бақылау цифры болуы керек. Тіркеу куәлігінен тексеріңіз.",
+       "БСН «{value}» қате: 12 цифр және дұрыс бақылау цифры болуы керек. Мемлекеттік тіркеу туралы "
+       "анықтамамен салыстырып түзетіңіз.",
        "БИН «{value}» неверен: нужно 12 цифр с правильной контрольной цифрой. Сверьте со справкой о "
-       "регистрации.",
-       "BIN «{value}» is invalid: it needs 12 digits with a correct check digit."),
+       "государственной регистрации и исправьте.",
+       "BIN «{value}» is invalid: it needs 12 digits with a correct check digit. Compare it with the "
+       "registration certificate and correct it."),
     _c("phone-invalid", "warning", "not a Kazakhstan phone number",
-       "Телефон «{value}» Қазақстан нөміріне ұқсамайды (+7 немесе 8, одан кейін 10 цифр).",
-       "Телефон «{value}» не похож на казахстанский номер (+7 или 8 и 10 цифр).",
-       "Phone «{value}» is not a Kazakhstan number (+7 or 8 followed by 10 digits)."),
+       "Телефон «{value}» Қазақстан нөміріне ұқсамайды. Нөмірді +7 немесе 8 және 10 цифрмен жазыңыз, "
+       "мысалы 8 701 234 56 78.",
+       "Телефон «{value}» не похож на казахстанский номер. Укажите номер через +7 или 8 и 10 цифр, "
+       "например 8 701 234 56 78.",
+       "Phone «{value}» is not a Kazakhstan number. Write +7 or 8 followed by 10 digits, e.g. "
+       "8 701 234 56 78."),
     _c("period-order", "error", "period_end before period_start",
-       "Жобаның аяқталу күні {value} басталу күнінен {expected} бұрын. Күндерді тексеріңіз.",
-       "Дата окончания проекта {value} раньше даты начала {expected}. Проверьте даты.",
-       "The project ends ({value}) before it starts ({expected}). Check the dates."),
+       "Жоба {expected} басталып, одан бұрын, {value} аяқталады деп жазылған. Күндерді шарт бойынша "
+       "түзетіңіз.",
+       "Проект заканчивается {value}, раньше, чем начинается ({expected}). Исправьте даты по договору.",
+       "The project ends ({value}) before it starts ({expected}). Correct the dates from the agreement."),
     _c("agreement-after-start", "warning", "agreement_date later than period_start",
-       "Шарт күні {value} жобаның басталу күнінен {expected} кейін.",
-       "Дата договора {value} позже даты начала проекта {expected}.",
-       "The agreement date {value} is after the project start {expected}."),
+       "Шарт күні ({value}) жобаның басталу күнінен ({expected}) кейін. Екі күнді де шарт бойынша "
+       "тексеріңіз: жоба шарт жасалғанға дейін басталмайды.",
+       "Дата договора ({value}) позже даты начала проекта ({expected}). Сверьте обе даты с договором: "
+       "проект не может начаться до заключения договора.",
+       "The agreement date ({value}) is after the project start ({expected}). Check both dates against "
+       "the agreement: a project cannot start before it is signed."),
     _c("gender-sum", "error", "men + women differ from the gender total",
-       "{parts} = {value}, бірақ барлығы {expected}.",
-       "{parts} = {value}, но всего {expected}.",
-       "{parts} = {value}, but the total is {expected}."),
+       "{parts} = {value}, бірақ қатысушылардың жалпы саны {expected}. Ерлер мен әйелдер санын немесе "
+       "жалпы санды түзетіңіз: олар тең болуы керек.",
+       "{parts} = {value}, но всего участников {expected}. Исправьте число мужчин и женщин или общее "
+       "число: они должны совпадать.",
+       "{parts} = {value}, but the participants total {expected}. Correct the men and women or the "
+       "total: they must agree."),
     _c("category-sum", "error", "the ten categories do not add up to their total",
-       "Санаттар қосындысы {value}, бірақ барлығы {expected}. Әр қатысушыны бір санатқа жатқызыңыз.",
-       "Сумма по категориям {value}, но всего {expected}. Отнесите каждого участника к одной категории.",
-       "The categories add up to {value}, but the total is {expected}."),
+       "Санаттар қосындысы {value}, бірақ барлығы {expected}. Әр қатысушыны бір ғана санатқа жатқызып, "
+       "сандарды түзетіңіз.",
+       "Сумма по категориям {value}, но всего {expected}. Отнесите каждого участника ровно к одной "
+       "категории и исправьте числа.",
+       "The categories add up to {value}, but the total is {expected}. Count each participant in exactly "
+       "one category and correct the numbers."),
     _c("age-sum", "error", "the seven age bands do not add up to their total",
-       "Жас топтарының қосындысы {value}, бірақ барлығы {expected}.",
-       "Сумма по возрастным группам {value}, но всего {expected}.",
-       "The age bands add up to {value}, but the total is {expected}."),
+       "Жас топтарының қосындысы {value}, бірақ барлығы {expected}. Әр қатысушыны бір ғана жас тобына "
+       "жатқызып, сандарды түзетіңіз.",
+       "Сумма по возрастным группам {value}, но всего {expected}. Отнесите каждого участника ровно к "
+       "одной возрастной группе и исправьте числа.",
+       "The age bands add up to {value}, but the total is {expected}. Count each participant in exactly "
+       "one age band and correct the numbers."),
     _c("totals-disagree", "error", "the three statistics totals differ",
-       "Қатысушылардың жалпы саны әртүрлі: гендер бойынша {gender}, санаттар бойынша {cat}, жас бойынша "
-       "{age}. Бір санды жазыңыз.",
-       "Общее число участников расходится: по полу {gender}, по категориям {cat}, по возрасту {age}. "
-       "Укажите одно число.",
-       "The participant totals differ: gender {gender}, categories {cat}, age {age}."),
+       "Қатысушылардың жалпы саны үш блокта әртүрлі: гендер бойынша {gender}, санаттар бойынша {cat}, "
+       "жас бойынша {age}. Үш блокқа да қатысушылардың бірдей жалпы санын жазыңыз.",
+       "Общее число участников в трёх блоках разное: по полу {gender}, по категориям {cat}, по возрасту "
+       "{age}. Укажите во всех трёх блоках одно и то же общее число участников.",
+       "The participant totals differ: gender {gender}, categories {cat}, age {age}. Give the same "
+       "total in all three blocks."),
     _c("beneficiaries-mismatch", "warning", "statistics total differs from direct beneficiaries (fact)",
-       "Статистикадағы қатысушылар саны {value}, ал тікелей бенефициарлар (факт) {expected}.",
-       "В статистике {value} участников, а прямых бенефициаров (факт) {expected}.",
-       "The statistics count {value} participants, the direct beneficiaries (fact) are {expected}."),
+       "Статистикада {value} қатысушы, ал тікелей бенефициарлар (факт) {expected}. Әдетте бұл бір сан: "
+       "екеуін де тексеріңіз, айырмашылық дұрыс болса, себебін ауытқудың негіздемесіне жазыңыз.",
+       "В статистике {value#участник/участника/участников}, а прямых бенефициаров (факт) — {expected}. "
+       "Обычно это одно число: проверьте оба, а если разница верна, объясните её в обосновании "
+       "отклонения.",
+       "The statistics count {value#participant/participants}, the direct beneficiaries (fact) are "
+       "{expected}. These are usually one number: check both, and explain a real difference in the "
+       "justification of deviations."),
     _c("elderly-age", "warning", "more elderly than people aged 46+",
-       "Егде жастағы адамдар {value}, бірақ 46–58 және 59+ жас топтары бірге {expected}.",
-       "Пожилых {value}, но в возрастных группах 46–58 и 59+ вместе {expected}.",
-       "{value} elderly participants, but only {expected} aged 46 and over."),
+       "Егде жастағы адамдар {value}, ал 46–58 және 59+ жас топтарында бірге {expected}. Егде "
+       "жастағылар бұдан көп бола алмайды: санаттағы немесе жас топтарындағы санды түзетіңіз.",
+       "Пожилых {value}, а в возрастных группах 46–58 и 59+ вместе {expected}. Пожилых не может быть "
+       "больше: исправьте число в категории или в возрастных группах.",
+       "{value} elderly participants, but only {expected} aged 46 and over. Correct the category or the "
+       "age bands."),
     _c("budget-exceeds-grant", "error", "payroll + taxes + purchases exceed the grant",
-       "Еңбекақы + салықтар + сатып алу = {value}, бұл грант сомасынан ({expected}) {diff} теңгеге артық.",
-       "ФОТ + налоги + закупки = {value}, это больше суммы гранта ({expected}) на {diff} тенге.",
-       "Payroll + taxes + purchases = {value}, {diff} tenge more than the grant ({expected})."),
+       "Еңбекақы + салықтар + сатып алу (факт) = {value}, бұл бөлінген қаражаттың жалпы сомасынан "
+       "({expected}) {diff} теңгеге артық. Фактілерді бухгалтерлік есеппен салыстырып түзетіңіз.",
+       "ФОТ + налоги + закупки (факт) = {value}, это на {diff} тенге больше общей суммы выделенных "
+       "средств ({expected}). Сверьте фактические суммы с бухгалтерским учётом и исправьте их.",
+       "Payroll + taxes + purchases (fact) = {value}, {diff} tenge more than the grant ({expected}). "
+       "Check the actual amounts against the accounts and correct them."),
     _c("budget-unaccounted", "warning", "payroll + taxes + purchases fall short of the grant",
-       "Еңбекақы + салықтар + сатып алу = {value}, грант сомасы {expected}: {diff} теңге көрсетілмеген.",
-       "ФОТ + налоги + закупки = {value}, сумма гранта {expected}: не показано {diff} тенге.",
-       "Payroll + taxes + purchases = {value} against a grant of {expected}: {diff} tenge unaccounted."),
+       "Еңбекақы + салықтар + сатып алу (факт) = {value}, бөлінген қаражаттың жалпы сомасы {expected}: "
+       "{diff} теңге көрсетілмеген. Фактілерді бухгалтерлік есеппен салыстырып толықтырыңыз; қаражат "
+       "қалса, себебін ауытқудың негіздемесіне жазыңыз.",
+       "ФОТ + налоги + закупки (факт) = {value}, общая сумма выделенных средств {expected}: не показано "
+       "{diff} тенге. Сверьте фактические суммы с бухгалтерским учётом и дополните их; если средства "
+       "остались, объясните это в обосновании отклонения.",
+       "Payroll + taxes + purchases (fact) = {value} against a grant of {expected}: {diff} tenge "
+       "unaccounted. Complete the actual amounts from the accounts; if money is left, explain it in the "
+       "justification of deviations."),
     _c("impact-not-met", "warning", "an impact fact below its plan",
-       "«{label}»: факт {value} жоспардан ({expected}) төмен.",
-       "«{label}»: факт {value} ниже плана ({expected}).",
-       "«{label}»: the fact {value} is below the plan ({expected})."),
+       "«{label}»: факт {value} жоспардан ({expected}) төмен. Фактіні тексеріңіз; дұрыс болса, себебін "
+       "ауытқудың негіздемесіне жазыңыз.",
+       "«{label}»: факт {value} ниже плана ({expected}). Проверьте факт; если он верен, объясните "
+       "причину в обосновании отклонения.",
+       "«{label}»: the fact {value} is below the plan ({expected}). Check the fact; if it is right, "
+       "explain why in the justification of deviations."),
     _c("partners-count", "warning", "declared partners differ from the partner rows",
-       "Серіктестер саны (факт) {value}, ал серіктестер кестесінде {expected} жол.",
-       "Партнёров (факт) {value}, а строк в таблице партнёров: {expected}.",
-       "Partners (fact) {value}, but rows in the partner table: {expected}."),
+       "Серіктестер саны (факт) {value}, ал серіктестер кестесінде {expected} жол. Кестеге әр серіктесті "
+       "жазыңыз немесе санды түзетіңіз.",
+       "Партнёров (факт) {value}, а в таблице партнёров {expected#строка/строки/строк}. Внесите в таблицу "
+       "каждого партнёра или исправьте число.",
+       "Partners (fact) {value}, but the partner table has {expected#row/rows}. List every partner in "
+       "the table or correct the number."),
     _c("plan-missing", "error", "an indicator line without a plan",
-       "{row}-жол, «{indicator}»: жоспар жазылмаған.",
-       "Строка {row}, «{indicator}»: не указан план.",
-       "Row {row}, «{indicator}»: the plan is missing."),
+       "{line}, «{indicator}»: жоспар жазылмаған. Шарттың 3-қосымшасындағы (жобаның толық сипаттамасы) "
+       "жоспарланған мәнді жазыңыз.",
+       "{line}, «{indicator}»: не указан план. Укажите плановое значение из приложения 3 к договору "
+       "(подробное описание проекта).",
+       "{line}, «{indicator}»: the plan is missing. Enter the planned value from Annex 3 to the "
+       "agreement (the project description)."),
     _c("fact-missing", "error", "an indicator line without a fact",
-       "{row}-жол, «{indicator}»: факт жазылмаған.",
-       "Строка {row}, «{indicator}»: не указан факт.",
-       "Row {row}, «{indicator}»: the fact is missing."),
+       "{line}, «{indicator}»: факт жазылмаған. Қол жеткізілген мәнді жазыңыз (ештеңе жасалмаса – 0).",
+       "{line}, «{indicator}»: не указан факт. Укажите достигнутое значение (если ничего не сделано — 0).",
+       "{line}, «{indicator}»: the fact is missing. Enter the value achieved (0 if nothing was done)."),
     _c("fact-is-threshold", "warning", "a fact written as a threshold",
-       "{row}-жол, «{indicator}»: факт «{value}» шек ретінде жазылған. Нақты қол жеткізілген мәнді "
-       "жазыңыз (қазір {expected} ретінде оқылды).",
-       "Строка {row}, «{indicator}»: факт «{value}» записан как порог. Укажите фактически достигнутое "
-       "значение (сейчас прочитано как {expected}).",
-       "Row {row}, «{indicator}»: the fact «{value}» is a threshold; give the actual value (read as "
+       "{line}, «{indicator}»: факт «{value}» шек ретінде жазылған. Нақты қол жеткізілген санды "
+       "жазыңыз (қазір {expected} деп оқылды).",
+       "{line}, «{indicator}»: факт «{value}» записан как порог. Укажите фактически достигнутое "
+       "число (сейчас прочитано как {expected}).",
+       "{line}, «{indicator}»: the fact «{value}» is a threshold; give the actual number (read as "
        "{expected})."),
     _c("indicator-not-met", "warning", "an indicator's fact does not satisfy its plan",
-       "{row}-жол, «{indicator}»: факт {value}, жоспар {expected}.",
-       "Строка {row}, «{indicator}»: факт {value}, план {expected}.",
-       "Row {row}, «{indicator}»: fact {value}, plan {expected}."),
+       "{line}, «{indicator}»: факт {value}, жоспар {expected} – жоспар орындалмаған. Фактіні "
+       "тексеріңіз; дұрыс болса, себебін ауытқудың негіздемесіне жазыңыз.",
+       "{line}, «{indicator}»: факт {value}, план {expected} — план не выполнен. Проверьте факт; если он "
+       "верен, объясните причину в обосновании отклонения.",
+       "{line}, «{indicator}»: fact {value}, plan {expected} — the plan is not met. Check the fact; if "
+       "it is right, explain why in the justification of deviations."),
     _c("deviation-unexplained", "error", "a plan is not met and the deviation is not justified",
-       "Жоспарға жетпеген көрсеткіштер: {count}, бірақ ауытқудың негіздемесі жазылмаған ({value}). "
-       "Себебін жазыңыз.",
-       "Не достигли плана показателей: {count}, но обоснование отклонения не указано ({value}). "
-       "Объясните причину.",
-       "Indicators short of plan: {count}, but the deviation is not justified ({value})."),
+       "{count} көрсеткіш бойынша жоспар орындалмаған, бірақ жоспардан ауытқудың негіздемесі "
+       "жазылмаған ({value}). Әр көрсеткіш бойынша себебін жазыңыз.",
+       "План не выполнен по {count#показателю/показателям/показателям}, но обоснование отклонения от "
+       "плана не указано ({value}). Объясните причину по каждому показателю.",
+       "{count#indicator is/indicators are} short of plan, but the deviation is not justified ({value}). "
+       "Explain the reason for each."),
     _c("percent-out-of-range", "error", "a % value outside 0–100",
-       "«{label}»: {value}% 0–100 аралығынан тыс.",
-       "«{label}»: {value}% вне диапазона 0–100.",
-       "«{label}»: {value}% is outside 0–100."),
+       "{line}, «{label}»: {value}% – 0-ден 100-ге дейінгі аралықтан тыс. Пайызды 0 мен 100 аралығында "
+       "жазыңыз.",
+       "{line}, «{label}»: {value}% — вне диапазона от 0 до 100. Укажите процент от 0 до 100.",
+       "{line}, «{label}»: {value}% is outside 0–100. Enter a percentage from 0 to 100."),
     _c("date-order", "error", "an activity ends before it starts",
-       "{row}-жол: іс-шара {expected} басталып, {value} аяқталады. Күндерді тексеріңіз.",
-       "Строка {row}: мероприятие начинается {expected}, а заканчивается {value}. Проверьте даты.",
-       "Row {row}: the activity starts {expected} but ends {value}."),
+       "{line}: іс-шара {expected} басталып, одан бұрын, {value} аяқталады деп жазылған. Өткізілу "
+       "күндерін түзетіңіз.",
+       "{line}: мероприятие заканчивается {value}, раньше, чем начинается ({expected}). Исправьте даты "
+       "проведения.",
+       "{line}: the activity ends {value}, before it starts ({expected}). Correct the dates."),
     _c("date-outside-period", "warning", "an activity date outside the project period",
-       "{row}-жол: күн {value} жоба кезеңінен ({expected}) тыс.",
-       "Строка {row}: дата {value} вне периода проекта ({expected}).",
-       "Row {row}: the date {value} is outside the project period ({expected})."),
+       "{line}: {value} күні жобаны іске асыру кезеңінен ({expected}) тыс. Күнді тексеріңіз; дұрыс "
+       "болса, себебін ауытқудың негіздемесіне жазыңыз.",
+       "{line}: дата {value} вне периода реализации проекта ({expected}). Проверьте дату; если она "
+       "верна, объясните это в обосновании отклонения.",
+       "{line}: the date {value} is outside the project period ({expected}). Check it; if it is right, "
+       "explain it in the justification of deviations."),
     _c("long-result-missing", "warning", "a task without its long-term result",
-       "«{task}» міндетінің ұзақ мерзімді нәтижесі жазылмаған.",
-       "Для задачи «{task}» не указан долгосрочный результат.",
-       "Task «{task}» has no long-term result."),
+       "{line}: «{task}» міндетінің ұзақ мерзімді нәтижесі жазылмаған. Оны міндеттің бір жолындағы "
+       "«{label}» бағанына жазыңыз.",
+       "{line}: для задачи «{task}» не указан долгосрочный результат. Впишите его в столбец «{label}» "
+       "в одной из строк задачи.",
+       "{line}: task «{task}» has no long-term result. Write it in the «{label}» column of one of the "
+       "task's rows."),
     _c("narrative-missing", "error", "a required narrative is blank",
-       "«{label}» бөлімі толтырылмаған.",
-       "Раздел «{label}» не заполнен.",
-       "Section «{label}» is blank."),
+       "«{label}» бөлімі толтырылмаған. Оны «{sheet}» парағында толтырыңыз.",
+       "Раздел «{label}» не заполнен. Заполните его на листе «{sheet}».",
+       "Section «{label}» is blank. Fill it in on the «{sheet}» sheet."),
     _c("success-story-length", "warning", "the success story is not 5–8 sentences",
-       "Жетістік тарихында {value} сөйлем; 5–8 сөйлем болуы керек.",
-       "В истории успеха {value} предложений; нужно 5–8.",
-       "The success story has {value} sentences; 5–8 are expected."),
+       "Жетістік тарихында {value} сөйлем бар, ал 5–8 сөйлем болуы керек. Тарихты қысқартыңыз немесе "
+       "толықтырыңыз.",
+       "В истории успеха {value#предложение/предложения/предложений}, а нужно от 5 до 8. Сократите или "
+       "дополните историю.",
+       "The success story has {value#sentence/sentences}; 5–8 are expected. Shorten or extend it."),
     _c("success-story-contact", "warning", "no beneficiary name or contact for the success story",
-       "Жетістік тарихы кейіпкерінің аты-жөні немесе байланысы жазылмаған.",
-       "Не указаны имя или контакт героя истории успеха.",
-       "The success story names no beneficiary or contact."),
+       "Жетістік тарихы кейіпкерінің аты-жөні немесе байланысы жазылмаған. Кейіпкердің келісімімен "
+       "екеуін де жазыңыз.",
+       "Не указаны ФИО или контакт героя истории успеха. Укажите их с согласия героя.",
+       "The success story names no beneficiary or contact. Give both, with the person's consent."),
     _c("subgrant-total", "warning", "sub-grants add up to more than purchases (fact)",
-       "Шағын гранттар қосындысы {value}, бұл сатып алу фактісінен ({expected}) артық.",
-       "Сумма субгрантов {value} больше факта закупок ({expected}).",
-       "Sub-grants add up to {value}, more than purchases (fact) {expected}."),
+       "Шағын гранттар қосындысы {value}, бұл сатып алу фактісінен ({expected}) артық. Шағын гранттар "
+       "сатып алуға кіреді: шағын гранттар сомаларын немесе сатып алу фактісін түзетіңіз.",
+       "Сумма малых грантов {value} больше факта закупок ({expected}). Малые гранты входят в закупки: "
+       "исправьте суммы малых грантов или факт закупок.",
+       "Small grants add up to {value}, more than purchases (fact) {expected}. Small grants are part of "
+       "purchases: correct the small-grant amounts or the purchases."),
     _c("formula-overwritten", "warning", "a formula cell of the template holds a typed value",
-       "«{label}» ({cell}): формула мәнмен ауыстырылған ({value}); есептелген мәні {expected}.",
-       "«{label}» ({cell}): формула заменена значением ({value}); расчётное значение {expected}.",
-       "«{label}» ({cell}): the formula was replaced by a value ({value}); the computed value is {expected}."),
+       "«{label}» ({cell}): формуланың орнына мән жазылған ({value}); есептелген мәні {expected}. esep "
+       "есептелген мәнді пайдаланады; келесі есепті жаңа үлгіге толтырыңыз және сұр ұяшықтарға жазбаңыз.",
+       "«{label}» ({cell}): формула заменена значением ({value}); расчётное значение {expected}. esep "
+       "использует расчётное значение; следующий отчёт заполните в новом шаблоне и не пишите в серые "
+       "ячейки.",
+       "«{label}» ({cell}): the formula was replaced by a value ({value}); the computed value is "
+       "{expected}. esep uses the computed value; next time use a fresh template and leave grey cells "
+       "alone."),
     _c("cached-value-stale", "info", "a formula's saved result differs from the recomputed one",
-       "«{label}» ({cell}): файлда сақталған нәтиже {value}, қайта есептегенде {expected}.",
-       "«{label}» ({cell}): сохранённый результат {value}, при пересчёте {expected}.",
-       "«{label}» ({cell}): saved result {value}, recomputed {expected}."),
+       "«{label}» ({cell}): файлда сақталған нәтиже {value}, қайта есептегенде {expected}. esep қайта "
+       "есептелген мәнді пайдаланады; файлды Excel-де ашып, қайта сақтаңыз.",
+       "«{label}» ({cell}): сохранённый результат {value}, при пересчёте {expected}. esep использует "
+       "пересчитанное значение; откройте файл в Excel и сохраните его заново.",
+       "«{label}» ({cell}): saved result {value}, recomputed {expected}. esep uses the recomputed value; "
+       "open the file in Excel and save it again."),
     _c("duplicate-submission", "warning", "two workbooks for the same BIN and agreement number",
-       "Бұл есеп (БСН {bin}, шарт {agreement}) қайта тапсырылған: ағымдағысы {current}, ескіргені {older}.",
-       "Этот отчёт (БИН {bin}, договор {agreement}) сдан повторно: действующий {current}, устаревший {older}.",
+       "Бұл есеп (БСН {bin}, шарт № {agreement}) қайта тапсырылған: жаңасы {current}, ескісі {older}. "
+       "Жиынтық тізілімге тек жаңасы кіреді.",
+       "Этот отчёт (БИН {bin}, договор № {agreement}) сдан повторно: действует {current}, заменён {older}. "
+       "В сводный реестр входит только новый.",
        "This report (BIN {bin}, agreement {agreement}) was submitted again: current {current}, "
-       "superseded {older}."),
+       "superseded {older}. Only the current one is in the register."),
     _c("not-in-roster", "warning", "a report whose BIN and agreement number are not in the roster",
        "Бұл есеп (БСН {bin}, шарт {agreement}) раунд тізімінде жоқ. БСН мен шарт нөмірін шартпен "
        "салыстырыңыз немесе шартты тізімге қосыңыз.",
@@ -250,14 +339,19 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
 
 # Why a file could not be read, and what to do about it (package.Unreadable.reason -> text).
 UNREADABLE_REASONS: dict[str, tuple[str, str, str]] = {
-    "missing": ("файл табылмады", "файл не найден", "file not found"),
+    "missing": ("файл табылмады; файлдың орнын тексеріңіз", "файл не найден; проверьте, где он лежит",
+                "file not found; check where it is"),
     "permission": ("файлды ашуға рұқсат жоқ; рұқсаттарды тексеріңіз",
                    "нет прав на чтение файла; проверьте права доступа",
                    "no permission to read the file; check its permissions"),
     "empty": ("файл бос (0 байт); қайта сақтап жіберіңіз", "файл пустой (0 байт); сохраните и отправьте заново",
               "the file is empty (0 bytes); save and send it again"),
-    "too-large": ("файл тым үлкен; есеп файлы бірнеше жүз КБ болады", "файл слишком большой; файл отчёта "
-                  "занимает несколько сотен КБ", "the file is too large for a report"),
+    "too-large": ("файл тым үлкен (есеп файлы әдетте бірнеше жүз КБ); одан суреттер мен артық парақтарды "
+                  "алып тастап, қайта сақтаңыз",
+                  "файл слишком большой (файл отчёта обычно занимает несколько сотен КБ); удалите из него "
+                  "картинки и лишние листы и сохраните заново",
+                  "the file is too large for a report (a report is a few hundred KB); remove pictures and "
+                  "extra sheets and save it again"),
     "far-cell": ("парақта форманың сыртында, өте алыс ұяшықта мән бар; Ctrl+End арқылы тауып, жойыңыз да, "
                  "қайта сақтаңыз",
                  "на листе есть значение в ячейке далеко за пределами формы; найдите его клавишами Ctrl+End, "
@@ -267,8 +361,9 @@ UNREADABLE_REASONS: dict[str, tuple[str, str, str]] = {
     "not-zip": ("бұл Excel файлы емес; Excel-де ашып, .xlsx ретінде сақтаңыз",
                 "это не файл Excel; откройте в Excel и сохраните как .xlsx",
                 "not an Excel file; open it in Excel and save as .xlsx"),
-    "not-spreadsheet": ("бұл Excel файлы емес (мәтін, CSV немесе HTML); үлгіні ашып, .xlsx ретінде сақтаңыз",
-                        "это не файл Excel (текст, CSV или HTML); заполните шаблон и сохраните как .xlsx",
+    "not-spreadsheet": ("бұл Excel файлы емес (мәтін, CSV немесе HTML); есепті үлгіге толтырып, .xlsx "
+                        "ретінде сақтаңыз",
+                        "это не файл Excel (текст, CSV или HTML); заполните отчёт в шаблоне и сохраните как .xlsx",
                         "not an Excel workbook (text, CSV or HTML); fill in the template and save as .xlsx"),
     "encrypted": ("файл құпиясөзбен шифрланған; құпиясөзді алып, .xlsx ретінде сақтаңыз",
                   "файл зашифрован паролем; снимите пароль и сохраните как .xlsx",
@@ -285,14 +380,21 @@ UNREADABLE_REASONS: dict[str, tuple[str, str, str]] = {
     "corrupt": ("файл бүлінген; түпнұсқасын қайта сақтап жіберіңіз",
                 "файл повреждён; сохраните оригинал заново и отправьте",
                 "the file is corrupt; save the original again and resend it"),
-    "zip-bomb": ("файл ішіндегі деректер шектен тыс үлкен (рұқсат етілген шектен асады)",
-                 "данные внутри файла превышают допустимые пределы",
-                 "the data inside the file exceed the safety limits"),
-    "xml-forbidden": ("файлда қауіпті XML құрылымы бар (DTD/entity); үлгіні қайта толтырыңыз",
-                      "в файле опасная XML-конструкция (DTD/entity); заполните шаблон заново",
+    "zip-bomb": ("файл ішіндегі деректер рұқсат етілген шектен асады; есепті грант операторы берген үлгіге "
+                 "қайта толтырып жіберіңіз",
+                 "данные внутри файла превышают допустимые пределы; заполните отчёт заново в шаблоне от "
+                 "оператора грантов и отправьте",
+                 "the data inside the file exceed the safety limits; fill in the operator's template again "
+                 "and send it"),
+    "xml-forbidden": ("файлда рұқсат етілмеген XML құрылымы бар; есепті үлгіге қайта толтырыңыз",
+                      "в файле запрещённая XML-конструкция; заполните отчёт в шаблоне заново",
                       "the file contains forbidden XML (DTD/entity); fill in the template again"),
-    "crashed": ("файлды оқу кезінде оқу процесі тоқтап қалды", "процесс чтения файла аварийно завершился",
-                "the reader process crashed on this file"),
+    "crashed": ("файлды оқу кезінде оқу процесі тоқтап қалды; файлды Excel-де ашып, қайта сақтап "
+                "жіберіңіз, қате қайталанса – файлды esep әзірлеушілеріне жіберіңіз",
+                "процесс чтения файла аварийно завершился; откройте файл в Excel, сохраните заново и "
+                "отправьте снова, а если ошибка повторится — передайте файл разработчикам esep",
+                "the reader process crashed on this file; open it in Excel, save it again and resend it; "
+                "if it happens again, send the file to the esep developers"),
     "internal-error": ("esep бағдарламасының ішкі қатесі салдарынан файл тексерілмеді; файлды esep "
                        "әзірлеушілеріне жіберіңіз",
                        "файл не проверен из-за внутренней ошибки esep; передайте файл разработчикам esep",
@@ -301,11 +403,11 @@ UNREADABLE_REASONS: dict[str, tuple[str, str, str]] = {
 }
 
 TYPE_WORDS = {
-    "date": ("күн", "дата", "a date", "ДД.ММ.ЖЖЖЖ форматында жазыңыз, мысалы 10.07.2024.",
+    "date": ("күн", "дата", "a date", "КК.АА.ЖЖЖЖ түрінде жазыңыз, мысалы 10.07.2024.",
              "Укажите в формате ДД.ММ.ГГГГ, например 10.07.2024.", "Use DD.MM.YYYY, e.g. 10.07.2024."),
     "amount": ("сома", "сумма", "an amount", "Тек сан жазыңыз, мысалы 7000000.",
                "Укажите только число, например 7000000.", "Type a number only, e.g. 7000000."),
-    "count": ("саны", "количество", "a count", "Бүтін сан жазыңыз (0 немесе одан көп).",
+    "count": ("бүтін сан", "целое число", "a whole number", "Бүтін сан жазыңыз (0 немесе одан көп).",
               "Укажите целое число (0 или больше).", "Type a whole number (0 or more)."),
     "measure": ("сан", "число", "a number", "Санды жазыңыз; шек емес, нақты мәнді.",
                 "Укажите число — фактическое значение, а не порог.", "Type the actual number."),
@@ -389,6 +491,9 @@ def show(value: Any, lang: str = "kk") -> str:
     return text if len(text) <= 120 else text[:117] + "…"
 
 
+_GRAMMAR = re.compile(r"\{(\w+)(#|>)([^{}]+)\}")
+
+
 class _Params(dict):
     def __missing__(self, key):
         return "{" + key + "}"
@@ -418,4 +523,25 @@ def _render(template: str, finding: Finding, lang: str) -> str:
     params["cell"] = finding.cell or ""
     params["sheet"] = finding.sheet or ""
     params["row"] = finding.row if finding.row is not None else ""
-    return template.format_map(params).strip()
+    params["line"] = vocabulary.line_ref(finding.row, finding.cell)
+    return _GRAMMAR.sub(lambda m: _grammar(m, finding, lang), template).format_map(params).strip()
+
+
+def _raw_number(finding: Finding, key: str):
+    raw = {"value": finding.value, "expected": finding.expected, "row": finding.row}.get(key, finding.params.get(key))
+    try:
+        return float(raw) if not isinstance(raw, (int, float)) else raw
+    except (TypeError, ValueError):
+        return None
+
+
+def _grammar(m: re.Match, finding: Finding, lang: str) -> str:
+    """{count#forms} and {count>case}: the number with its agreeing noun or its Kazakh case ending,
+    escaped for the format_map that follows."""
+    key, kind, arg = m.groups()
+    n = _raw_number(finding, key)
+    if n is None:
+        return "{" + key + "}"
+    text = vocabulary.count(n, arg, lang) if kind == "#" else (
+        vocabulary.kk_case(n, arg) if lang == "kk" else vocabulary.group_digits(n))
+    return text.replace("{", "{{").replace("}", "}}")

@@ -549,6 +549,8 @@ META_FIELDS: tuple[Field, ...] = (
     F("meta_template_id", "template_id", "template_id", "template_id"),
     F("meta_template_version", "template_version", "template_version", "template_version"),
     F("meta_lang", "lang", "lang", "lang"),
+    # The operator's self-check page (esep template --check-url); blank until set.
+    F("meta_check_url", "check_url", "check_url", "check_url"),
 )
 
 
@@ -697,13 +699,11 @@ GUIDE: tuple[tuple[str, Text], ...] = (
     ("sample_input", Text("Толтырылатын ұяшық", "Ячейка для заполнения", "Input cell")),
     ("sample_formula", Text("Формула (өздігінен есептеледі)", "Формула (считается сама)",
                             "Formula (computed)")),
-    ("heading", Text("Қайда жіберу керек", "Куда отправлять", "Where to send it")),
-    ("text", Text("Толтырылған файлды «esep validate» арқылы тексеріп, қателерді түзетіңіз де, "
-                  "шартта көрсетілген грант операторына жіберіңіз.",
-                  "Проверьте заполненный файл командой «esep validate», исправьте ошибки и отправьте его "
-                  "оператору грантов, указанному в договоре.",
-                  "Check the file with 'esep validate', fix the errors, and send it to the grant "
-                  "operator named in the agreement.")),
+    ("heading", Text("Қалай тексеру және қайда жіберу керек", "Как проверить и куда отправить",
+                     "How to check it and where to send it")),
+    # The operator's self-check page when the template was made with one, else "send it to the
+    # operator" (toolkit.vocabulary.SELF_CHECK / SELF_CHECK_NO_URL).
+    ("self_check", Text("{self_check}", "{self_check}", "{self_check}")),
     ("template", Text("Үлгі: {template_id}, нұсқасы {version}", "Шаблон: {template_id}, версия {version}",
                       "Template: {template_id}, version {version}")),
 )

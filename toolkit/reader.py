@@ -46,6 +46,7 @@ class Report:
     template_id: str | None = None
     template_version: str | None = None
     lang: str | None = None
+    check_url: str | None = None          # the operator's self-check page, when the template names one
     has_macros: bool = False
     layout: form.Layout | None = None     # the cells of the workbook's template version
     values: dict[str, Any] = field(default_factory=dict)
@@ -219,18 +220,19 @@ def _read_package(pkg, report: Report) -> None:
         meta_at[f.name] = loc[:2] if loc else (None, None)
     template_id = meta.get("meta_template_id")
     if "_meta" not in titles and not template_id:
-        report.findings.append(Finding("template-unknown", params={"reason": "no _meta"}))
+        report.findings.append(Finding("template-unknown", params={"reason": _NO_META}))
         return
     if str(template_id or "").strip() != form.TEMPLATE_ID:
         report.findings.append(Finding("template-unknown", value=template_id,
                                        expected=form.TEMPLATE_ID,
-                                       params={"reason": f"template_id = {template_id!r}"}))
+                                       params={"reason": _other_template(template_id)}))
         return
     report.template_id = form.TEMPLATE_ID
     version = str(meta.get("meta_template_version") or "").strip()
     report.template_version = version or None
     lang = str(meta.get("meta_lang") or "").strip().lower()
     report.lang = lang if lang in form.LANGS else None
+    report.check_url = str(meta.get("meta_check_url") or "").strip() or None
     layout = form.layout(version)
     if layout is None:
         # Not a version esep knows (a newer esep's, or a hand-edited one): its cells are unknown.
@@ -254,7 +256,7 @@ def _read_package(pkg, report: Report) -> None:
         loc = _locate_single(pkg, f, titles, report.lang, layout)
         if loc is None:
             report.findings.append(Finding("layout-changed", field=f.name,
-                                           params={"reason": f"{f.name}: sheet not found"}))
+                                           params={"reason": _sheet_missing(f.sheet)}))
             continue
         sheet, cell, by_name = loc
         if not by_name:
@@ -295,8 +297,10 @@ def _set_single(report: Report, f: form.Field, raw, sheet: str, cell: str) -> No
 def unknown_version_reason(version: str) -> form.Text:
     current = form.TEMPLATE_VERSION
     return form.Text(
-        f"үлгінің {version} нұсқасы esep-ке белгісіз; деректерді {current} үлгісіне көшіріңіз (`esep upgrade`)",
-        f"версия шаблона {version} неизвестна esep; перенесите данные в шаблон {current} (`esep upgrade`)",
+        f"үлгінің {version} нұсқасы esep-ке белгісіз; есепті {current} үлгісіне толтырыңыз немесе деректерді "
+        f"көшіруді грант операторынан сұраңыз («esep upgrade»)",
+        f"версия шаблона {version} неизвестна esep; заполните отчёт в шаблоне {current} или попросите "
+        f"оператора грантов перенести данные («esep upgrade»)",
         f"template version {version} is not one esep knows; copy your data into template {current} "
         f"(`esep upgrade`)")
 
@@ -362,14 +366,14 @@ def _read_table(pkg, grid, table: form.Table, report: Report, titles, missing_na
             missing_names.append((f.name, sheet, cells[0]))
         columns[f.name] = (sheet, cells)
     if not columns:
-        report.findings.append(Finding("layout-changed", params={"reason": f"table {table.key}: not found"}))
+        report.findings.append(Finding("layout-changed", params={"reason": _table_missing(table)}))
         report.tables[table.key] = []
         return
     lengths = {len(cells) for _, cells in columns.values()}
     if len(lengths) > 1:
         report.findings.append(Finding(
             "layout-changed", sheet=next(iter(columns.values()))[0],
-            params={"reason": f"{table.key}_* columns have different lengths {sorted(lengths)}"}))
+            params={"reason": _columns_unequal(table, lengths)}))
     sheet = next(iter(columns.values()))[0]
     report.table_sheet[table.key] = sheet
     raw_rows = []
@@ -405,6 +409,41 @@ def _read_table(pkg, grid, table: form.Table, report: Report, titles, missing_na
             raw_rows[i] = (None, None)
             report.skipped_rows.setdefault(table.key, set()).add(i + 1)
     report.tables[table.key] = _build_rows(table, raw_rows, sheet, report)
+
+
+# Reasons in the user's words (the finding's {reason}); never a field name or an English phrase.
+_NO_META = form.Text("үлгінің қызметтік парағы жоқ: файл басқа кестеден жасалған",
+                     "нет служебного листа шаблона: файл сделан из другой таблицы",
+                     "the template's _meta sheet is missing: the file was made from another workbook")
+
+
+def _other_template(template_id) -> form.Text:
+    return form.Text(f"бұл басқа үлгі: «{template_id}»", f"это другой шаблон: «{template_id}»",
+                     f"another template: «{template_id}»")
+
+
+def _newer_template(version: str) -> form.Text:
+    return form.Text(
+        f"үлгінің {version} нұсқасы esep бағдарламасының осы нұсқасынан жаңа; esep-ті жаңартыңыз",
+        f"версия шаблона {version} новее этой версии esep; обновите esep",
+        f"template version {version} is newer than this esep; update esep")
+
+
+def _sheet_missing(key: str) -> form.Text:
+    kk, ru = form.SHEET[key].title.kk, form.SHEET[key].title.ru
+    return form.Text(f"«{kk}» парағы табылмады", f"не найден лист «{ru}»", f"sheet «{form.SHEET[key].title.en}» not found")
+
+
+def _table_missing(table) -> form.Text:
+    return form.Text(f"«{table.label.kk}» кестесі табылмады", f"не найдена таблица «{table.label.ru}»",
+                     f"table «{table.label.en}» not found")
+
+
+def _columns_unequal(table, lengths) -> form.Text:
+    shown = ", ".join(str(n) for n in sorted(lengths))
+    return form.Text(f"«{table.label.kk}» кестесінің бағандары әртүрлі ұзындықта (жол: {shown})",
+                     f"столбцы таблицы «{table.label.ru}» разной длины (строк: {shown})",
+                     f"the columns of table «{table.label.en}» differ in length (rows: {shown})")
 
 
 _HEADER_INSIDE = form.Text(

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from . import form, rowxml, values
+from . import form, rowxml, values, vocabulary
 from .atomic import atomic_path
 from .compute import compute
 from .findings import Finding
@@ -69,21 +69,17 @@ PROVENANCE = (
     Column("source_file", T("Бастапқы файл", "Исходный файл", "Source file"), width=32),
     Column("sha256", T("SHA-256", "SHA-256", "SHA-256"), width=20),
 )
-REPORT_STATUS = {
-    "valid": T("жарамды", "принят", "valid"),
-    "invalid": T("түзету қажет", "требует исправлений", "invalid"),
-    "unreadable": T("оқылмады", "не прочитан", "unreadable"),
-    "superseded": T("ауыстырылған", "заменён", "superseded"),
-}
+REPORT_STATUS = vocabulary.STATUS
+LINE_NO = Column("row", vocabulary.WORDS["line_no"], "int", 7)
 
 REPORT_COLUMNS: tuple[Column, ...] = PROVENANCE + (
     Column("template_version", T("Үлгі нұсқасы", "Версия шаблона", "Template version"), width=10),
     Column("lang", T("Тілі", "Язык", "Language"), width=6),
     Column("read_at", T("Оқылған уақыты", "Время чтения", "Read at"), width=18),
-    Column("status", T("Мәртебесі", "Статус", "Status"), width=16),
-    Column("errors", T("Қателер", "Ошибки", "Errors"), "int", 8),
-    Column("warnings", T("Ескертулер", "Предупреждения", "Warnings"), "int", 8),
-    Column("ind_lines", T("Көрсеткіштер саны", "Показателей", "Indicator lines"), "int", 10),
+    Column("status", vocabulary.STATUS_HEADING, width=16),
+    Column("errors", vocabulary.COUNT_HEADING["error"], "int", 8),
+    Column("warnings", vocabulary.COUNT_HEADING["warning"], "int", 8),
+    Column("ind_lines", T("Көрсеткіштер саны", "Количество показателей", "Indicator lines"), "int", 10),
     Column("ind_met_share", T("Орындалған көрсеткіштер, %", "Выполнено показателей, %",
                               "Indicators met, %"), "number", 10),
 ) + tuple(c for f in form.HEADER_FIELDS + form.IMPACT_FIELDS + form.STATS_FIELDS for c in (
@@ -98,8 +94,8 @@ REPORT_COLUMNS: tuple[Column, ...] = PROVENANCE + (
 )
 
 IND_COLUMNS: tuple[Column, ...] = PROVENANCE + (
-    Column("source_cell", T("Ұяшық", "Ячейка", "Cell"), width=18),
-    Column("row", T("Жол", "Строка", "Row"), "int", 6),
+    Column("source_cell", vocabulary.WORDS["cell"], width=18),
+    LINE_NO,
     Column("org_bin", form.FIELD["org_bin"].label, width=14),
     Column("region", form.FIELD["region"].label, "choice:region", 18),
 ) + tuple(_field_column(f) for f in form.INDICATORS.columns if f.name != "ind_long_result") + (
@@ -111,8 +107,8 @@ IND_COLUMNS: tuple[Column, ...] = PROVENANCE + (
 
 def _table_columns(table: form.Table) -> tuple[Column, ...]:
     return PROVENANCE + (
-        Column("source_cell", T("Ұяшық", "Ячейка", "Cell"), width=18),
-        Column("row", T("Жол", "Строка", "Row"), "int", 6),
+        Column("source_cell", vocabulary.WORDS["cell"], width=18),
+        LINE_NO,
         Column("org_bin", form.FIELD["org_bin"].label, width=14),
     ) + tuple(_field_column(f) for f in table.columns)
 
@@ -120,37 +116,39 @@ def _table_columns(table: form.Table) -> tuple[Column, ...]:
 PARTNER_COLUMNS = _table_columns(form.PARTNERS)
 SUBGRANT_COLUMNS = _table_columns(form.SUBGRANTS)
 FINDING_COLUMNS: tuple[Column, ...] = PROVENANCE + (
-    Column("code", T("Код", "Код", "Code"), width=22),
-    Column("severity", T("Маңыздылығы", "Важность", "Severity"), width=10),
-    Column("sheet", T("Парақ", "Лист", "Sheet"), width=18),
-    Column("cell", T("Ұяшық", "Ячейка", "Cell"), width=8),
-    Column("field", T("Өріс", "Поле", "Field"), width=22),
-    Column("row", T("Жол", "Строка", "Row"), "int", 6),
-    Column("value", T("Табылған мән", "Найденное значение", "Value"), width=18),
-    Column("expected", T("Күтілген мән", "Ожидаемое значение", "Expected"), width=18),
-    Column("message", T("Хабарлама", "Сообщение", "Message"), width=80),
+    Column("code", vocabulary.WORDS["code"], width=22),
+    Column("severity", vocabulary.SEVERITY_HEADING, "severity", 12),
+    Column("sheet", vocabulary.WORDS["sheet"], width=18),
+    Column("cell", vocabulary.WORDS["cell"], width=8),
+    Column("field", vocabulary.WORDS["field"], width=22),
+    LINE_NO,
+    Column("value", vocabulary.WORDS["found"], width=18),
+    Column("expected", vocabulary.WORDS["expected"], width=18),
+    Column("message", vocabulary.WORDS["message"], width=80),
 )
 
+_S = vocabulary.SHEETS
 SHEETS = (  # key, title, columns, csv file
-    ("reports", T("Есептер", "Отчёты", "Reports"), REPORT_COLUMNS, "reports.csv"),
-    ("indicators", T("Индикаторлар", "Индикаторы", "Indicators"), IND_COLUMNS, "indicators.csv"),
-    ("partners", T("Серіктестер", "Партнёры", "Partners"), PARTNER_COLUMNS, "partners.csv"),
-    ("subgrants", T("Шағын гранттар", "Субгранты", "Sub-grants"), SUBGRANT_COLUMNS, "subgrants.csv"),
-    ("findings", T("Нәтижелер", "Замечания", "Findings"), FINDING_COLUMNS, "findings.csv"),
+    ("reports", _S["reports"], REPORT_COLUMNS, "reports.csv"),
+    ("indicators", _S["indicators"], IND_COLUMNS, "indicators.csv"),
+    ("partners", _S["partners"], PARTNER_COLUMNS, "partners.csv"),
+    ("subgrants", _S["subgrants"], SUBGRANT_COLUMNS, "subgrants.csv"),
+    ("findings", _S["findings"], FINDING_COLUMNS, "findings.csv"),
 )
-SUMMARY_TITLE = T("Жиынтық", "Сводка", "Summary")
+SUMMARY_TITLE = _S["summary"]
 SUMMARY_COLUMNS = (
-    ("region", T("Өңір", "Регион", "Region")),
-    ("reports", T("Есептер", "Отчётов", "Reports")),
-    ("valid", T("Жарамды", "Принято", "Valid")),
-    ("invalid", T("Түзету қажет", "Требуют исправлений", "Need correction")),
-    ("grant", T("Грант сомасы, теңге", "Сумма грантов, тенге", "Grant total, tenge")),
+    ("region", form.FIELD["region"].label),
+    ("reports", vocabulary.COUNT_HEADING["reports"]),
+    ("valid", vocabulary.STATUS_COUNT["valid"]),
+    ("invalid", vocabulary.STATUS_COUNT["invalid"]),
+    ("grant", T("Бөлінген қаражаттың жалпы сомасы, теңге", "Общая сумма выделенных средств, тенге",
+                "Total funds allocated, tenge")),
     ("direct_plan", T("Тікелей бенефициарлар, жоспар", "Прямые бенефициары, план", "Direct beneficiaries, plan")),
     ("direct_fact", T("Тікелей бенефициарлар, факт", "Прямые бенефициары, факт", "Direct beneficiaries, fact")),
     ("male", T("Ерлер", "Мужчины", "Men")),
     ("female", T("Әйелдер", "Женщины", "Women")),
-    ("ind_lines", T("Көрсеткіштер", "Показателей", "Indicator lines")),
-    ("ind_met", T("Орындалған көрсеткіштер", "Выполнено показателей", "Indicators met")),
+    ("ind_lines", T("Көрсеткіштер саны", "Количество показателей", "Indicator lines")),
+    ("ind_met", T("Орындалған көрсеткіштер саны", "Количество выполненных показателей", "Indicators met")),
     ("ind_met_share", T("Орындалған көрсеткіштер, %", "Выполнено показателей, %", "Indicators met, %")),
 )
 MEMORY_LIMIT_NOT_SET = T(
@@ -969,6 +967,8 @@ def _shown_by(col: Column, lang: str):
         return {k: t.get(lang) for k, t in form.STATUSES.items()}
     if col.key == "status":
         return {k: t.get(lang) for k, t in REPORT_STATUS.items()}
+    if col.kind == "severity":
+        return {k: t.get(lang) for k, t in vocabulary.SEVERITY.items()}
     return None
 
 

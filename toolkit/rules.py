@@ -53,8 +53,7 @@ def required_values(report, calc):
 def bin_valid(report, calc):
     digits = report.get("org_bin")
     if digits and not values.bin_is_valid(digits):
-        yield _at(report, "org_bin", "bin-invalid", value=report.raw.get("org_bin"),
-                  expected="12 digits, valid check digit")
+        yield _at(report, "org_bin", "bin-invalid", value=report.raw.get("org_bin"))
 
 
 @rule("phone-invalid")
@@ -322,7 +321,14 @@ def formula_cells(report, calc):
                           value=cached, expected=expected)
     if emptied:
         yield Finding("layout-changed", sheet=emptied[0].sheet, cell=emptied[0].cell, field=emptied[0].name,
-                      params={"reason": f"{len(emptied)} formula cell(s) emptied"})
+                      params={"reason": _emptied(len(emptied))})
+
+
+def _emptied(n: int) -> form.Text:
+    from .vocabulary import count, group_digits
+    return form.Text(f"формула ұяшықтары тазаланған: {group_digits(n)}",
+                     f"очищено ячеек с формулами: {group_digits(n)}",
+                     f"{count(n, 'formula cell/formula cells', 'en')} emptied")
 
 
 def _as_shown(name: str, value, lang: str | None):

@@ -21,7 +21,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from . import form
+from . import form, vocabulary
 from .atomic import atomic_path
 
 DEFAULT_PASSWORD = "esep"   # documented in README; change with --password
@@ -58,7 +58,8 @@ PORTRAIT = {"stats"}        # narrow and long; every other sheet prints landscap
 
 
 def write_template(path, lang: str = "kk", password: str | None = None,
-                   data: dict | None = None, locked: frozenset[str] | set[str] = frozenset()) -> Path:
+                   data: dict | None = None, locked: frozenset[str] | set[str] = frozenset(),
+                   check_url: str | None = None) -> Path:
     """Write the locked template in `lang` to `path` (atomically) and return the path.
 
     `data` (optional) fills it: {"singles": {name: raw}, "tables": {"ind"|"partner"|"subgrant":
@@ -67,6 +68,8 @@ def write_template(path, lang: str = "kk", password: str | None = None,
 
     `locked` names header fields whose value (from `data`) is fixed by the operator (esep issue): they
     are written locked, untinted and without a drop-down, so the NGO cannot retype them.
+    `check_url`: the operator's self-check page; the guide sends NGOs there (stored in _meta as
+    meta_check_url). Without it the guide tells them to send the file to their grant operator.
     """
     import xlsxwriter
 
@@ -81,7 +84,9 @@ def write_template(path, lang: str = "kk", password: str | None = None,
     target = Path(path)
     with atomic_path(target) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
-        _Writer(wb, lang, password, singles, tables, shown, frozenset(locked)).write()
+        writer = _Writer(wb, lang, password, singles, tables, shown, frozenset(locked))
+        writer.check_url = (check_url or "").strip()
+        writer.write()
         wb.close()
         tmp.write_bytes(lock_structure(tmp.read_bytes(), password))
     return target
@@ -272,6 +277,7 @@ class _Writer:
         self.wb, self.lang, self.password = wb, lang, password
         self.locked = locked
         self.singles, self.tables, self.shown = singles, tables, shown
+        self.check_url = ""
         self._formats: dict = {}
         self.sheets: dict = {}
         self.extent: dict[str, tuple[int, int]] = {}   # sheet key -> (last row, last col), zero-based
@@ -518,7 +524,8 @@ class _Writer:
         text_fmt = self.fmt(text_wrap=True, valign="top")
         row = 0
         for kind, text in form.GUIDE:
-            s = self.t(text).format(template_id=form.TEMPLATE_ID, version=form.TEMPLATE_VERSION)
+            s = self.t(text).format(template_id=form.TEMPLATE_ID, version=form.TEMPLATE_VERSION,
+                                    self_check="")
             if kind == "title":
                 self.title(key, text)
                 row += 2
@@ -530,6 +537,9 @@ class _Writer:
                 ws.set_row(row, LINE_PT + 5)
                 row += 1
                 continue
+            if kind == "self_check":
+                s = (vocabulary.SELF_CHECK.get(self.lang).format(url=self.check_url) if self.check_url
+                     else vocabulary.SELF_CHECK_NO_URL.get(self.lang))
             if kind == "heading":
                 row += 1
                 fmt, height = self.fmt(bold=True, font_size=12, valign="bottom"), 22
@@ -806,7 +816,7 @@ class _Writer:
 
     def meta(self) -> None:
         values = {"meta_template_id": form.TEMPLATE_ID, "meta_template_version": form.TEMPLATE_VERSION,
-                  "meta_lang": self.lang}
+                  "meta_lang": self.lang, "meta_check_url": self.check_url or None}
         self.set_width("meta", 0, 22)
         self.set_width("meta", 1, 26)
         for f in form.META_FIELDS:

@@ -100,16 +100,17 @@ def output_path(path, out_dir=None) -> Path:
     return target_dir / f"{path.stem}.checked.xlsx"
 
 
-def validate(path, *, write_copy: bool = False, out_dir=None) -> FileResult:
+def validate(path, *, write_copy: bool = False, out_dir=None, lang: str | None = None) -> FileResult:
     """Validate one workbook. With write_copy, also write the checked copy with its validation sheet
-    (only for a file that could be read as a report: a broken file has nothing to copy into)."""
+    (only for a file that could be read as a report: a broken file has nothing to copy into), in `lang`
+    (default: the workbook's language)."""
     result = check(path)
     if write_copy and result.readable:
         from .checked import write_checked_copy
 
         target = output_path(path, out_dir)
         if os.path.abspath(target) != os.path.abspath(path):
-            write_checked_copy(result, target)
+            write_checked_copy(result, target, lang=lang)
             result.output = str(target)
     return result
 
