@@ -59,6 +59,7 @@ SHOWN_PER_CODE = 5
 
 def _print_result(result, lang_option, copy_written: bool = True):
     from toolkit import vocabulary as v
+    from toolkit.findings import CATALOGUE
 
     lang = result.message_lang(lang_option)
     status = v.STATUS["valid" if result.valid else ("invalid" if result.readable else "unreadable")].get(lang)
@@ -78,9 +79,7 @@ def _print_result(result, lang_option, copy_written: bool = True):
         click.echo("  " + click.style(f"{word:<12}", fg=SEVERITY_COLOURS[f.severity])
                    + f" {where:<24} {f.message(lang)}  [{f.code}]")
     for code, n in hidden.items():
-        from toolkit.findings import severity_of
-
-        what = v.count(n, v.SEVERITY_NOUN[severity_of(code)].get(lang), lang)
+        what = v.count(n, v.SEVERITY_NOUN[CATALOGUE[code].severity].get(lang), lang)
         key = "more_in_copy" if result.output or (copy_written and result.readable) else "more_no_copy"
         click.echo("  " + v.WORDS[key].get(lang).format(what=what, sheet=v.SHEETS["validation"].get(lang))
                    + f"  [{code}]")

@@ -85,3 +85,34 @@ def test_validate_imports_no_pandas_or_openpyxl(tmp_path):
             "print(sorted(m for m in ('pandas', 'openpyxl', 'numpy') if m in sys.modules))") % str(good)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=builders.ROOT)
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_terminal_speaks_the_users_language(tmp_path, lang):
+    """The shipped examples validated with --lang kk / ru: every printed word in that language (codes,
+    paths, cells and values typed by the NGO excepted), statuses and counts from the vocabulary, and
+    the «… more» line in words with what to do, never a bare code."""
+    import re
+
+    from test_vocabulary import _latin_words
+    from toolkit import vocabulary
+
+    examples = sorted((builders.TEMPLATES / "examples").glob("*.xlsx"))
+    for no_copy in (False, True):
+        args = ["validate", *map(str, examples), "--lang", lang, "--out-dir", str(tmp_path)]
+        result = run(args + (["--no-copy"] if no_copy else []))
+        assert result.exit_code == 1, result.output
+        lines = result.output.splitlines()
+        heads = [line for line in lines if not line.startswith("  ")]
+        assert len(heads) == len(examples)
+        for head in heads:
+            assert vocabulary.counts_line({}, lang).split(":")[0] in head
+            assert any(vocabulary.STATUS[s].get(lang).upper() in head for s in ("valid", "invalid"))
+        more = [line for line in lines if line.startswith("  …")]
+        assert more, "the seed example repeats a code more than five times"
+        key = "more_no_copy" if no_copy else "more_in_copy"
+        assert all(vocabulary.WORDS[key].get(lang).split("{")[0] in line for line in more)
+        for line in lines:
+            text = line.split(": ", 1)[1] if not line.startswith("  ") else line
+            text = re.sub(r"\[[a-z-]+\]|«[^»]*»|\S+![A-Z]+\d+|\([A-Z]+\d+\)|\S+\.xlsx|--no-copy", "", text)
+            assert not _latin_words(text, lang), line
