@@ -417,3 +417,21 @@ def test_agreement_key_keeps_what_tells_agreements_apart():
     assert values.agreement_key("94/1") != values.agreement_key("94/2")
     assert values.agreement_key("Nur-1") != values.agreement_key("1")   # a word starting with N is no «No»
     assert values.agreement_key("№ 12-А") == values.agreement_key("12a")   # Cyrillic А, Latin a
+
+
+# While the Summary is reshaped ------------------------------------------------------------------------
+
+def test_plan_conditions_are_words_and_chart_starts_at_zero(tmp_path):
+    import zipfile
+
+    report(tmp_path / "r.xlsx")
+    register.merge([tmp_path / "r.xlsx"], tmp_path / "reg.xlsx", csv_dir=tmp_path / "csv", jobs=1)
+    ops = [r["ind_operator"] for r in _csv(tmp_path / "csv" / "indicators.csv")]
+    typed = [row.get("ind_operator") for row in clean_tables()["ind"]]
+    lookup = form.option_lookup("operator")
+    assert ops == [lookup[form.fold(t)] if t else "" for t in typed]
+    assert {"eq", "ge"} <= set(ops) <= {"eq", "ge", "le", ""}
+    with zipfile.ZipFile(tmp_path / "reg.xlsx") as z:
+        chart = z.read("xl/charts/chart1.xml").decode()
+    value_axis = chart[chart.index("<c:valAx>"):]
+    assert '<c:min val="0"/>' in value_axis

@@ -366,7 +366,7 @@ def _data(lang: str) -> dict:
         "text_activities": "Іс-шаралар өткізілді.",
         "text_success_story": "Бір. Екі. Үш. Төрт. Бес.",
     }
-    at_least, at_most = _label("operator", ">=", lang), _label("operator", "<=", lang)
+    at_least, at_most = _label("operator", "ge", lang), _label("operator", "le", lang)
     person, piece, percent = (_label("unit", u, lang) for u in ("person", "piece", "percent"))
     ind = [
         {"ind_task": "1-міндет. Құқықтық сауаттылық", "ind_activity": "Тұсаукесер",

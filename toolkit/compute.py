@@ -35,7 +35,7 @@ def status(fact: Any, plan: Any, op: Any) -> str | None:
         return "no_fact" if p is not None else None
     if p is None:
         return None
-    if op == "<=":
+    if op == "le":
         return "met" if f <= p + 1e-9 else "not_met"
     if f < p - 1e-9:
         return "not_met"
@@ -82,11 +82,12 @@ def compute(report) -> dict[str, Any]:
 
 
 def effective_operator(row) -> str:
-    """The plan condition of an indicator line: the typed one, else a threshold's own (">="), else "="."""
+    """The plan condition of an indicator line (an operator code: eq, ge, le): the typed one, else a
+    threshold's own ("не менее 20" -> ge), else eq."""
     op = row.values.get("ind_operator")
-    if op in ("=", ">=", "<="):
+    if op in ("eq", "ge", "le"):
         return op
     plan = row.parsed.get("ind_plan")
     if plan is not None and plan.note == "threshold" and plan.op:
-        return plan.op
-    return "="
+        return {">=": "ge", "<=": "le"}.get(plan.op, "eq")
+    return "eq"

@@ -212,11 +212,12 @@ LISTS: tuple[OptionList, ...] = (
         ("tenge", "теңге", "тенге", "tenge"),
         ("organization", "ұйым", "организация", "organizations"),
     )),
-    # Labels deliberately do not start with "=": Excel would take such a text as a formula.
+    # Labels deliberately do not start with "=": Excel would take such a text as a formula. Codes are
+    # words for the same reason: "=" or ">=" in a CSV or JSON cell is taken for a formula.
     OptionList("operator", _options(
-        ("=", "дәл (=)", "ровно (=)", "exactly (=)"),
-        (">=", "кемінде (≥)", "не менее (≥)", "at least (≥)"),
-        ("<=", "аспайды (≤)", "не более (≤)", "at most (≤)"),
+        ("eq", "дәл (=)", "ровно (=)", "exactly (=)"),
+        ("ge", "кемінде (≥)", "не менее (≥)", "at least (≥)"),
+        ("le", "аспайды (≤)", "не более (≤)", "at most (≤)"),
     )),
     OptionList("subgrant_type", _options(
         ("ngo", "ҮЕҰ", "НПО", "NGO"),
@@ -840,9 +841,9 @@ def option_lookup(list_key: str) -> dict[str, str]:
         for text in (o.code, o.label.kk, o.label.ru, o.label.en):
             table[_fold(text)] = o.code
     if list_key == "operator":
-        for text, code in (("≥", ">="), ("≤", "<="), ("=>", ">="), ("=<", "<="), ("кемінде", ">="),
-                           ("кем емес", ">="), ("не менее", ">="), ("аспайды", "<="), ("не более", "<="),
-                           ("дәл", "="), ("ровно", "=")):
+        for text, code in (("=", "eq"), (">=", "ge"), ("<=", "le"), ("≥", "ge"), ("≤", "le"), ("=>", "ge"),
+                           ("=<", "le"), ("кемінде", "ge"), ("кем емес", "ge"), ("не менее", "ge"),
+                           ("аспайды", "le"), ("не более", "le"), ("дәл", "eq"), ("ровно", "eq")):
             table[_fold(text)] = code
     return table
 

@@ -209,7 +209,7 @@ def indicator_lines(report, calc):
                           expected=fact.value, params=p)
         if statuses.get(row.index) == "not_met":
             op = compute.effective_operator(row)
-            shown = {"=": "", ">=": "≥ ", "<=": "≤ "}[op]
+            shown = {"eq": "", "ge": "≥ ", "le": "≤ "}[op]
             yield _row_at(report, row, "ind_fact", "indicator-not-met", value=row.values.get("ind_fact"),
                           expected=f"{shown}{_show(row.values.get('ind_plan'))}", params=p)
         if row.values.get("ind_unit") == "percent":

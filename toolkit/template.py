@@ -168,7 +168,7 @@ def _numeric(ref: str, ftype: str | None) -> tuple[str, str]:
 @functools.lru_cache(maxsize=None)
 def _at_most_texts() -> tuple[str, ...]:
     """Every typed operator the reader takes for "<=" (already folded: lower case, single spaces)."""
-    return tuple(sorted(k for k, code in form.option_lookup("operator").items() if code == "<="))
+    return tuple(sorted(k for k, code in form.option_lookup("operator").items() if code == "le"))
 
 
 def formula(comp: form.Computed, lang: str, row: int | None = None) -> str:
