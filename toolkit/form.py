@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
+from .a1 import col_letters
+
 TEMPLATE_ID = "kz-grant-final-report"
 TEMPLATE_VERSION = "1.1.0"   # the version esep writes; LAYOUTS lists every version it reads
 LANGS = ("kk", "ru")
@@ -721,15 +723,6 @@ STATS_LAYOUT = {"gender": 4, "cat": 10, "age": 25}   # first row (the total) of 
 NARRATIVE_FIRST_ROW = 3       # narratives sheet: label in A, text in B
 
 
-def _col(n: int) -> str:
-    s = ""
-    n += 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
 def _place(f, sheet: str, cell: str, last: str = ""):
     return type(f)(**{**f.__dict__, "sheet": sheet, "cell": cell, "last": last})
 
@@ -743,13 +736,13 @@ def _layout_tables() -> tuple[Table, ...]:
         # right after the fact column so the person filling sees plan, fact, %, status together.
         col = 1
         for f in table.columns:
-            cols.append(_place(f, table.sheet, f"{_col(col)}{table.first_row}",
-                               f"{_col(col)}{table.last_row}"))
+            cols.append(_place(f, table.sheet, f"{col_letters(col)}{table.first_row}",
+                               f"{col_letters(col)}{table.last_row}"))
             col += 1
             if f.name == "ind_fact":
                 for c in table.computed:
-                    comp.append(_place(c, table.sheet, f"{_col(col)}{table.first_row}",
-                                       f"{_col(col)}{table.last_row}"))
+                    comp.append(_place(c, table.sheet, f"{col_letters(col)}{table.first_row}",
+                                       f"{col_letters(col)}{table.last_row}"))
                     col += 1
         out.append(Table(**{**table.__dict__, "columns": tuple(cols), "computed": tuple(comp)}))
     return tuple(out)

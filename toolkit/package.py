@@ -47,6 +47,8 @@ import defusedxml.ElementTree as DefusedET
 import python_calamine
 from defusedxml.common import DefusedXmlException as DefusedXmlError
 
+from .a1 import a1, col_index, col_letters, parse_a1
+
 __all__ = [
     "MAX_FILE_BYTES",
     "MAX_MEMBERS",
@@ -210,56 +212,16 @@ _SHEET_PROTECTION_RE = re.compile(
     rb"sheetProtection(?=[\s/>])[^>]*?\ssheet\s*=\s*[\"']\s*(?:1|true)\s*[\"']"
 )
 
-_EXCEL_MAX_ROWS = 1_048_576
-_EXCEL_MAX_COLS = 16_384
-
-
 # ---------------------------------------------------------------------------------------------
-# A1 helpers (pure, no I/O)
+# Defined names and ranges (pure, no I/O; cell references themselves are a1.py's)
 # ---------------------------------------------------------------------------------------------
 
-_A1_RE = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
 _REF_RE = re.compile(
     r"(?:'(?P<quoted>(?:[^']|'')+)'|(?P<plain>[\w.]+))"
     r"!(?P<a>\$?[A-Za-z]{1,3}\$?[0-9]{1,7})(?::(?P<b>\$?[A-Za-z]{1,3}\$?[0-9]{1,7}))?"
 )
 # Characters Excel never allows in a sheet title; seeing one means an external or 3-D reference.
 _BAD_TITLE_CHARS = set("[]:*?/\\")
-
-
-def _col_number(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + (ord(ch) - 64)
-    return n
-
-
-def _col_letters(col0: int) -> str:
-    n = col0 + 1
-    out = []
-    while n:
-        n, rem = divmod(n - 1, 26)
-        out.append(chr(65 + rem))
-    return "".join(reversed(out))
-
-
-def parse_a1(ref: str) -> tuple[int, int]:
-    """'B3' -> (row0=2, col0=1). '$' markers and lower case are accepted; ValueError otherwise."""
-    m = _A1_RE.fullmatch(ref.strip()) if isinstance(ref, str) else None
-    if not m:
-        raise ValueError(f"not an A1 cell reference: {ref!r}")
-    col = _col_number(m.group(1))
-    row = int(m.group(2))
-    if not (1 <= row <= _EXCEL_MAX_ROWS and 1 <= col <= _EXCEL_MAX_COLS):
-        raise ValueError(f"cell reference outside the sheet: {ref!r}")
-    return row - 1, col - 1
-
-
-def a1(row0: int, col0: int) -> str:
-    """(2, 1) -> 'B3'."""
-    if not (0 <= row0 < _EXCEL_MAX_ROWS and 0 <= col0 < _EXCEL_MAX_COLS):
-        raise ValueError(f"cell position outside the sheet: ({row0}, {col0})")
-    return f"{_col_letters(col0)}{row0 + 1}"
 
 
 def range_cells(ref: str) -> list[str]:
@@ -276,7 +238,7 @@ def range_cells(ref: str) -> list[str]:
     count = (r2 - r1 + 1) * (c2 - c1 + 1)
     if count > MAX_RANGE_CELLS:
         raise ValueError(f"range {ref!r} covers {count} cells (limit {MAX_RANGE_CELLS})")
-    cols = [_col_letters(c) for c in range(c1, c2 + 1)]
+    cols = [col_letters(c) for c in range(c1, c2 + 1)]
     return [f"{col}{row + 1}" for row in range(r1, r2 + 1) for col in cols]
 
 
@@ -1034,7 +996,7 @@ def _check_grid(member: str, rows: int, cols: int, title: str | None = None) -> 
         where = f"sheet {title!r}" if title else member
         raise Unreadable(
             "far-cell",
-            f"{where}: values reach row {rows} and column {_col_letters(cols - 1) if cols else '-'} "
+            f"{where}: values reach row {rows} and column {col_letters(cols - 1) if cols else '-'} "
             f"(limits {MAX_GRID_ROWS} rows, {MAX_GRID_CELLS} cells from A1)",
         )
 
@@ -1072,7 +1034,7 @@ _FIRST, _SECOND, _THIRD, _FOURTH = (itemgetter(k) for k in range(4))
 
 
 def _extent(letters, digits) -> tuple[int, int]:
-    max_col = max(_col_number(x.decode("ascii")) for x in set(letters))
+    max_col = max(col_index(x.decode("ascii")) + 1 for x in set(letters))
     rows = {int(x) for x in set(digits)}
     if 0 in rows:
         raise Unreadable("corrupt", "a cell reference has row 0")
@@ -1080,10 +1042,10 @@ def _extent(letters, digits) -> tuple[int, int]:
 
 
 def _checked_col(member: str, letters: str) -> int:
-    # Long letter runs would overflow a reader's 32-bit column counter (and make _col_number slow).
+    # Long letter runs would overflow a reader's 32-bit column counter (and make col_index slow).
     if len(letters) > 4:
         raise Unreadable("corrupt", f"{member} has a column reference {letters[:12]!r}...")
-    return _col_number(letters)
+    return col_index(letters) + 1
 
 
 def _checked_row(member: str, digits: str) -> int:
@@ -1120,7 +1082,7 @@ def _scan_cells_exact(member: str, data: bytes) -> tuple[int, int, set[str]]:
                 if not m:
                     raise Unreadable("corrupt", f"{member} has a malformed cell reference {ref[:20]!r}")
                 col, cell_row = _checked_col(member, m.group(1)), _checked_row(member, m.group(2))
-            pending[:] = (f"{_col_letters(col - 1)}{cell_row}", cell_row, col)
+            pending[:] = (f"{col_letters(col - 1)}{cell_row}", cell_row, col)
         elif tag == "row":
             r = attrs.get("r")
             row = row + 1 if r is None else _checked_row(member, r.strip())

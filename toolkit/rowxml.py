@@ -24,6 +24,8 @@ import sys
 import zipfile
 from typing import Any, Iterable
 
+from .a1 import col_letters
+
 ROW = "\x00"
 SEP = "\x01"
 ROW_B = ROW.encode()
@@ -84,14 +86,6 @@ def excel_serial(value: _dt.datetime) -> float:
     return serial + 1 if serial > 59 else serial
 
 
-def _letters(col0: int) -> str:
-    n, out = col0 + 1, ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
 _FLOAT_MAX = sys.float_info.max
 
 
@@ -137,7 +131,7 @@ class Renderer:
         self.plan = []
         for c, (key, kind, shown) in enumerate(columns):
             default = f' s="{XF[kind]}"' if kind in ("date", "number", "int") else ""
-            self.plan.append((f"{_letters(c)}{ROW}", key, shown, default))
+            self.plan.append((f"{col_letters(c)}{ROW}", key, shown, default))
         self.last_col = len(self.plan) - 1
         # (column, short text or number) -> its rendered cell: units, statuses, option codes, the source
         # file and its SHA-256, a task filled down, 0, 1, 100; a report repeats them row after row.
@@ -250,7 +244,7 @@ def stitch(source: str, target: str, sheets: dict[str, tuple[int, int, Iterable[
             if cut < 0:
                 raise ValueError(f"{info.filename}: no </sheetData> to append rows to")
             head, tail = xml[:cut], xml[cut:]
-            ref = f"A1:{_letters(last_col)}{max(last_row, 1)}".encode()
+            ref = f"A1:{col_letters(last_col)}{max(last_row, 1)}".encode()
             head = _DIMENSION.sub(b'<dimension ref="' + ref + b'"/>', head, count=1)
             size = len(xml) + sum_hint.get(info.filename, 0)
             with dst.open(info.filename, "w", force_zip64=size > ZIP64_FROM) as fo:

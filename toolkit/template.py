@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from . import form, vocabulary
+from .a1 import a1, letters_of, parse_a1
 from .atomic import atomic_path
 
 DEFAULT_PASSWORD = "esep"   # documented in README; change with --password
@@ -177,7 +178,7 @@ def formula(comp: form.Computed, lang: str, row: int | None = None) -> str:
     refs, types = [], []
     for name in comp.args:
         item = form.FIELD.get(name) or form.COMPUTED_BY_NAME[name]
-        cell = item.cell if row is None else f"{_letters(item.cell)}{row}"
+        cell = item.cell if row is None else f"{letters_of(item.cell)}{row}"
         if comp.kind == "column_sum":
             cell = f"{item.cell}:{item.last}"
         if item.sheet != comp.sheet:
@@ -244,18 +245,8 @@ def lock_structure(xlsx: bytes, password: str) -> bytes:
 
 # Layout helpers ---------------------------------------------------------------------------------------
 
-def _letters(cell: str) -> str:
-    return cell.rstrip("0123456789")
-
-
-def _rc(cell: str) -> tuple[int, int]:
-    """A1 -> zero-based (row, col)."""
-    from xlsxwriter.utility import xl_cell_to_rowcol
-    return xl_cell_to_rowcol(cell)
-
-
 def _absolute(cell: str) -> str:
-    letters = _letters(cell)
+    letters = letters_of(cell)
     return f"${letters}${cell[len(letters):]}"
 
 
@@ -420,7 +411,7 @@ class _Writer:
         if prompt.error is not None:
             opts["error_title"] = prompt.title.get(lang)
             opts["error_message"] = prompt.error.get(lang)
-        (r1, c1), (r2, c2) = _rc(first), _rc(last or first)
+        (r1, c1), (r2, c2) = parse_a1(first), parse_a1(last or first)
         if f.type == "choice":
             opts.update(validate="list", source="=" + form.LIST[f.options].name, error_type="stop")
         elif f.type == "count":
@@ -435,7 +426,7 @@ class _Writer:
             x, unit = first, _unit_column(f)
             rule = f"{x}>=0"
             if unit is not None:
-                unit_cell = _letters(unit.cell) + x[len(_letters(x)):]
+                unit_cell = letters_of(unit.cell) + x[len(letters_of(x)):]
                 rule = f"AND({rule},OR({unit_cell}<>{_text(self._percent_label())},{x}<=100))"
             opts.update(validate="custom", value=f"=OR(NOT(ISNUMBER({x})),{rule})",
                         error_type="information")
@@ -564,7 +555,7 @@ class _Writer:
             self.put(key, head_row, col, self.t(form.TEMPLATE_TEXTS[name]), self.heading_fmt)
         ws.set_row(head_row, 20)
         for f in form.HEADER_FIELDS:
-            row, col = _rc(f.cell)
+            row, col = parse_a1(f.cell)
             label = self.t(f.label)
             hint = self.hint(f)
             self.put(key, row, col - 1, label, self.label_fmt)
@@ -599,13 +590,13 @@ class _Writer:
         headings = []
         last_col = 0
         for f in table.columns:
-            _, col = _rc(f.cell)
+            _, col = parse_a1(f.cell)
             self.set_width(key, col, f.width)
             self.put(key, head, col, self.t(f.label), self.heading_fmt)
             headings.append((self.t(f.label), f.width))
             last_col = max(last_col, col)
         for c in table.computed:
-            _, col = _rc(c.cell)
+            _, col = parse_a1(c.cell)
             width = COMPUTED_WIDTH.get(c.kind, 12)
             self.set_width(key, col, width)
             self.put(key, head, col, self.t(c.label), self.heading_fmt)
@@ -618,9 +609,9 @@ class _Writer:
             self.put(key, r, 0, i + 1, self.number_fmt)
             given = rows[i] if i < len(rows) else {}
             for f in table.columns:
-                self.write_input(key, r, _rc(f.cell)[1], f, given.get(f.name))
+                self.write_input(key, r, parse_a1(f.cell)[1], f, given.get(f.name))
             for c in table.computed:
-                self.write_formula(c, r, _rc(c.cell)[1], self.shown[c.name][i], table_row=r + 1)
+                self.write_formula(c, r, parse_a1(c.cell)[1], self.shown[c.name][i], table_row=r + 1)
         for f in table.columns:
             self.validate(key, f, f.cell, f.last)
         for c in table.computed:
@@ -648,7 +639,7 @@ class _Writer:
         last_col = self.table_block(table)
         self.table_head(table, last_col, note_row=table.header_row - 2)
         f = form.DEVIATION_NOTE
-        row, col = _rc(f.cell)
+        row, col = parse_a1(f.cell)
         # Column A (the table's №) is too narrow for this long label: it heads its input from the row
         # above, merged across the table.
         label = self.t(f.label)
@@ -671,10 +662,10 @@ class _Writer:
         fields = {f.name: f for f in form.IMPACT_FIELDS}
         percent_of = {c.args: c for c in form.IMPACT_COMPUTED if c.kind == "percent"}   # (fact, plan)
         first = form.IMPACT_ROWS[0]
-        _, plan_col = _rc(fields[first.plan].cell)
+        _, plan_col = parse_a1(fields[first.plan].cell)
         label_col, unit_col = plan_col - 2, plan_col - 1
         first_percent = percent_of[(first.fact, first.plan)]
-        percent_col = _rc(first_percent.cell)[1]
+        percent_col = parse_a1(first_percent.cell)[1]
         widths = {0: NUMBER_WIDTH, label_col: 55, unit_col: 16, plan_col: 16, plan_col + 1: 16,
                   percent_col: COMPUTED_WIDTH["percent"]}
         for col, w in widths.items():
@@ -689,25 +680,25 @@ class _Writer:
         ws.set_row(head, _height(*((self.t(t), widths[c]) for c, t in headings.items()), bold=True))
         for i, imp in enumerate(form.IMPACT_ROWS):
             plan, fact = fields[imp.plan], fields[imp.fact]
-            row, _ = _rc(plan.cell)
+            row, _ = parse_a1(plan.cell)
             label = self.t(imp.label)
             self.put(key, row, 0, i + 1, self.number_fmt)
             self.put(key, row, label_col, label, self.label_fmt)
             self.put(key, row, unit_col, self.t(imp.unit), self.label_fmt)
             for f in (plan, fact):
-                r, c = _rc(f.cell)
+                r, c = parse_a1(f.cell)
                 self.write_input(key, r, c, f, self.singles.get(f.name))
                 self.validate(key, f, f.cell)
             comp = percent_of[(imp.fact, imp.plan)]
-            r, c = _rc(comp.cell)
+            r, c = parse_a1(comp.cell)
             self.write_formula(comp, r, c, self.shown[comp.name])
             ws.set_row(row, _height((label, widths[label_col]), minimum=LINE_PT + 5))
         budget = [c for c in form.IMPACT_COMPUTED if c.kind != "percent"]
-        first_budget_row = min(_rc(c.cell)[0] for c in budget)
+        first_budget_row = min(parse_a1(c.cell)[0] for c in budget)
         self.put(key, first_budget_row - 1, label_col, self.t(texts["budget_title"]), self.group_fmt)
         ws.set_row(first_budget_row - 1, 22)
         for comp in budget:
-            r, c = _rc(comp.cell)
+            r, c = parse_a1(comp.cell)
             ws.merge_range(r, c - 3, r, c - 1, self.t(comp.label), self.label_fmt)
             self.write_formula(comp, r, c, self.shown[comp.name])
             if comp.kind == "diff":
@@ -726,14 +717,14 @@ class _Writer:
         fields = {f.name: f for f in form.STATS_FIELDS}
         for g in form.STATS_GROUPS:
             total = fields[g.total]
-            row, col = _rc(total.cell)
+            row, col = parse_a1(total.cell)
             self.set_width(key, col - 1, width)
             self.set_width(key, col, 16)
             self.put(key, row - 1, col - 1, self.t(g.label), self.group_fmt)
             ws.set_row(row - 1, 24)
             for name in (g.total,) + g.parts:
                 f = fields[name]
-                r, c = _rc(f.cell)
+                r, c = parse_a1(f.cell)
                 label = self.t(f.label)
                 bold = name == g.total
                 self.put(key, r, c - 1, label, self.fmt(text_wrap=True, valign="top", border=1,
@@ -745,7 +736,7 @@ class _Writer:
             difference = next(c for c in form.STATS_COMPUTED
                               if c.kind == "diff" and c.args == (total_sum.name, g.total))
             for comp in (total_sum, difference):
-                r, c = _rc(comp.cell)
+                r, c = parse_a1(comp.cell)
                 self.put(key, r, c - 1, self.t(comp.label), self.fmt(italic=True, valign="top", border=1,
                                                                      border_color=BORDER_COLOR))
                 self.write_formula(comp, r, c, self.shown[comp.name])
@@ -759,7 +750,7 @@ class _Writer:
         self.table_head(table, last_col, note_row=1)
         if table is form.SUBGRANTS:
             comp = form.SUBGRANT_TOTAL
-            r, c = _rc(comp.cell)
+            r, c = parse_a1(comp.cell)
             self.put(key, r, c - 1, self.t(comp.label), self.fmt(bold=True, align="right", valign="top"))
             self.write_formula(comp, r, c, self.shown[comp.name])
         ws.freeze_panes(table.header_row, 0)
@@ -774,7 +765,7 @@ class _Writer:
         for col, name in enumerate(("narrative_section", "narrative_text")):
             self.put(key, head, col, self.t(form.TEMPLATE_TEXTS[name]), self.heading_fmt)
         for f in form.NARRATIVES:
-            row, col = _rc(f.cell)
+            row, col = parse_a1(f.cell)
             label = self.t(f.label)
             self.put(key, row, col - 1, label, self.fmt(bold=True, text_wrap=True, valign="top", border=1,
                                                         border_color=BORDER_COLOR))
@@ -794,7 +785,7 @@ class _Writer:
         ws.set_row(first - 1, 30)
         label_fmt = self.fmt(text_wrap=True, valign="top")
         for f in form.SIGNATURE_FIELDS:
-            row, col = _rc(f.cell)
+            row, col = parse_a1(f.cell)
             label = self.t(f.label)
             self.put(key, row, col - 1, label, label_fmt)
             self.write_input(key, row, col, f, self.singles.get(f.name))
@@ -820,7 +811,7 @@ class _Writer:
         self.set_width("meta", 0, 22)
         self.set_width("meta", 1, 26)
         for f in form.META_FIELDS:
-            row, col = _rc(f.cell)
+            row, col = parse_a1(f.cell)
             self.put("meta", row, col - 1, f.label.get(self.lang))
             self.put("meta", row, col, values[f.name])
 
@@ -830,10 +821,8 @@ class _Writer:
             ref = _absolute(item.cell) + (f":{_absolute(item.last)}" if item.last else "")
             wb.define_name(item.name, f"={_quote(form.sheet_title(item.sheet, lang))}!{ref}")
         title = _quote(form.sheet_title("lists", lang))
-        from xlsxwriter.utility import xl_rowcol_to_cell
         for col, lst in enumerate(form.LISTS):
-            first = xl_rowcol_to_cell(1, col, row_abs=True, col_abs=True)
-            last = xl_rowcol_to_cell(len(lst.options), col, row_abs=True, col_abs=True)
+            first, last = _absolute(a1(1, col)), _absolute(a1(len(lst.options), col))
             wb.define_name(lst.name, f"={title}!{first}:{last}")
 
 

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Callable
 from xml.sax.saxutils import escape as _xml_escape
 
+from toolkit.a1 import CELL_RE, MAX_COLS, MAX_ROWS, col_index, col_letters
 from toolkit.atomic import atomic_path
 
 __all__ = ["Cell", "NewSheet", "STYLES", "ZipSheetError", "add_sheet"]
@@ -104,8 +105,6 @@ CT_MAIN_SWAP = {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
 }
 
-MAX_ROWS = 1_048_576
-MAX_COLS = 16_384
 MAX_CELL_CHARS = 32_767
 MAX_SHEET_NAME = 31
 
@@ -116,36 +115,18 @@ _XMLNS_RE = re.compile(r"""xmlns(?::([\w.-]+))?\s*=\s*(?:"([^"]*)"|'([^']*)')"""
 _MASK_RE = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>", re.S)
 _ILLEGAL_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _OOXML_ESC_RE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
-_CELL_REF_RE = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
 _RANGE_RE = re.compile(r"^\$?[A-Za-z]{1,3}\$?[0-9]{1,7}(?::\$?[A-Za-z]{1,3}\$?[0-9]{1,7})?$")
 _BAD_TITLE_CHARS = set('[]:*?/\\')
 
 
 # --------------------------------------------------------------------------------------------- small helpers
 
-def _col_letter(idx: int) -> str:
-    """0-based column index -> letters."""
-    s = ""
-    idx += 1
-    while idx:
-        idx, r = divmod(idx - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
-def _col_index(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + (ord(ch) - 64)
-    return n - 1
-
-
 def _check_range(ref: str, what: str) -> str:
     if not isinstance(ref, str) or not _RANGE_RE.match(ref.strip()):
         raise ZipSheetError(f"{what}: not a cell range: {ref!r}")
     ref = ref.strip().replace("$", "").upper()
-    for m in _CELL_REF_RE.finditer(ref):
-        if not (0 <= _col_index(m.group(1)) < MAX_COLS and 1 <= int(m.group(2)) <= MAX_ROWS):
+    for m in CELL_RE.finditer(ref):
+        if not (0 <= col_index(m.group(1)) < MAX_COLS and 1 <= int(m.group(2)) <= MAX_ROWS):
             raise ZipSheetError(f"{what}: range out of bounds: {ref!r}")
     return ref
 
@@ -610,7 +591,7 @@ def _sheet_xml(sheet: NewSheet, ns_main: str, style_index: Callable[[str], int],
             t, inner, is_int = _cell_value_xml(cell.value)
             if style == "number" and is_int:
                 style = "number:int"
-            ref = f"{_col_letter(c)}{r}"
+            ref = f"{col_letters(c)}{r}"
             s_attr = f' s="{style_index(style)}"'
             if inner is None:
                 if style == "text" and not cell.link:
@@ -642,7 +623,7 @@ def _sheet_xml(sheet: NewSheet, ns_main: str, style_index: Callable[[str], int],
             raise ZipSheetError(f"tab_color must be RRGGBB: {sheet.tab_color!r}")
         tab = f'<tabColor rgb="{rgb if len(rgb) == 8 else "FF" + rgb}"/>'
     parts.append(f'<sheetPr>{tab}<pageSetUpPr fitToPage="1"/></sheetPr>')
-    dim = "A1" if not max_r else ("A1" if (max_r, max_c) == (1, 1) else f"A1:{_col_letter(max_c - 1)}{max_r}")
+    dim = "A1" if not max_r else ("A1" if (max_r, max_c) == (1, 1) else f"A1:{col_letters(max_c - 1)}{max_r}")
     parts.append(f'<dimension ref="{dim}"/>')
     view = '<sheetView' + (' tabSelected="1"' if selected else "") + ' workbookViewId="0"'
     fr = sheet.freeze_rows or 0
