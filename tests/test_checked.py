@@ -115,3 +115,54 @@ def test_macros_are_reported_and_dropped_from_the_copy(tmp_path):
     copy = parts(result.output)
     assert "xl/vbaProject.bin" not in copy
     assert b"macroEnabled" not in copy["[Content_Types].xml"]
+
+
+def test_the_copy_is_made_of_the_bytes_that_were_vetted(tmp_path):
+    """The checked copy comes from the bytes the pre-flight vetted and the reader read, never from the
+    path read again: a file swapped in between cannot slip into the copy."""
+    import pytest
+
+    from toolkit.checked import write_checked_copy
+    from toolkit.validation import check
+
+    src = builders.clean(tmp_path / "r.xlsx", lang="ru")
+    result = check(src, keep_data=True)
+    original = parts(src)
+    src.write_bytes(b"PK\x03\x04 swapped after the check")
+    write_checked_copy(result, tmp_path / "copy.xlsx")
+    copied = parts(tmp_path / "copy.xlsx")
+    for name in ("xl/worksheets/sheet3.xml", "xl/worksheets/sheet4.xml", "xl/sharedStrings.xml"):
+        if name in original:
+            assert copied[name] == original[name], name
+    # Without the vetted bytes there is nothing to copy from: said, not read from the path.
+    with pytest.raises(ValueError, match="keep_data"):
+        write_checked_copy(check(src), tmp_path / "other.xlsx")
+    # validate() keeps the results, not the bytes, of a run of many files.
+    assert validate(builders.clean(tmp_path / "s.xlsx"), write_copy=True).report.data is None
+
+
+def test_the_copy_reads_parts_the_pre_flight_way(tmp_path):
+    """zipsheet reads through package.VettedZip: a member whose data does not match its CRC is refused
+    (a plain zipfile reader would only notice when it reached the end of that member, if ever)."""
+    import pytest
+
+    from toolkit.zipsheet import NewSheet, ZipSheetError, add_sheet
+
+    src = builders.clean(tmp_path / "r.xlsx")
+    data = bytearray(src.read_bytes())
+    target = b"docProps/app.xml"
+    # Zero the member's CRC-32 in its local header and in its central directory entry.
+    local = data.find(b"PK\x03\x04" + b"", 0)
+    while local >= 0:
+        name_len = int.from_bytes(data[local + 26:local + 28], "little")
+        if bytes(data[local + 30:local + 30 + name_len]) == target:
+            data[local + 14:local + 18] = bytes(4)
+        local = data.find(b"PK\x03\x04", local + 4)
+    central = data.find(b"PK\x01\x02")
+    while central >= 0:
+        name_len = int.from_bytes(data[central + 28:central + 30], "little")
+        if bytes(data[central + 46:central + 46 + name_len]) == target:
+            data[central + 16:central + 20] = bytes(4)
+        central = data.find(b"PK\x01\x02", central + 4)
+    with pytest.raises(ZipSheetError, match="CRC"):
+        add_sheet(bytes(data), tmp_path / "out.xlsx", NewSheet("T", []))

@@ -136,9 +136,14 @@ def _basename(path: str) -> str:
 
 def write_checked_copy(result, target, today: _dt.date | None = None, lang: str | None = None) -> None:
     """Write `target`: the input workbook, unchanged, plus the validation sheet (macros removed), in
-    `lang` (default: the workbook's language)."""
+    `lang` (default: the workbook's language).
+
+    The copy is made of the bytes the reader vetted and read (result.report.data, from
+    validation.check(path, keep_data=True)), never of the file read again: it may have changed since."""
+    if result.report is None or result.report.data is None:
+        raise ValueError("write_checked_copy needs the vetted bytes: validation.check(path, keep_data=True)")
     lang = lang or result.lang or "kk"
     sheet = build_sheet(result, lang, today)
-    drop = bool(result.report and result.report.has_macros)
-    add_sheet(result.path, target, sheet, replace_existing=True, activate=True, drop_macros=drop)
+    drop = bool(result.report.has_macros)
+    add_sheet(result.report.data, target, sheet, replace_existing=True, activate=True, drop_macros=drop)
 

@@ -418,6 +418,13 @@ class Package:
             self._protected[s.title] = _SHEET_PROTECTION_RE.search(data) is not None
         return self._protected[s.title]
 
+    @property
+    def data(self) -> bytes:
+        """The file's bytes as read once and vetted (what every later step must use, never the path)."""
+        if self._data is None:
+            raise ValueError("package is closed")
+        return self._data
+
     def read_part(self, name: str) -> bytes:
         """Bytes of one zip member (name as in the zip; '/'-leading or case variants accepted).
 
@@ -529,6 +536,29 @@ def _mb(n: int) -> str:
 # ---------------------------------------------------------------------------------------------
 # open_package and the pre-flight
 # ---------------------------------------------------------------------------------------------
+
+
+class VettedZip:
+    """A zip package from bytes, read the pre-flight's way: the central directory checked (member count,
+    names, sizes, ratios, encryption, methods) and every member inflated from the raw bytes with an
+    output cap, its exact declared size and its CRC. esep's one reader of untrusted zips besides
+    Package (zipsheet builds the checked copy through it). Raises Unreadable."""
+
+    def __init__(self, data: bytes) -> None:
+        _check_magic(data)
+        zf = _open_zip(data)
+        try:
+            self.names, _ = _guarded(_check_members, zf)   # member name -> ZipInfo, in the zip's order
+        finally:
+            zf.close()
+        self.data = data
+
+    @property
+    def infos(self) -> list[zipfile.ZipInfo]:
+        return list(self.names.values())
+
+    def read(self, member: str) -> bytes:
+        return _guarded(_inflate, self.data, self.names[member], MAX_PART_UNCOMPRESSED)
 
 
 def open_package(path: str | os.PathLike) -> Package:

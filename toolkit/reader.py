@@ -59,6 +59,8 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     skipped_rows: dict[str, set[int]] = field(default_factory=dict)     # table key -> rows not read (layout)
     readable: bool = False    # False when the file could not be read as a report at all
+    # The file's bytes as vetted and read (read(keep_data=True)): what the checked copy is made of.
+    data: bytes | None = field(default=None, repr=False, compare=False)
 
     def get(self, name: str) -> Any:
         return self.values.get(name)
@@ -70,12 +72,15 @@ class Report:
         return self.values.get("report_type") != "interim"
 
 
-def read(path) -> Report:
-    """Read `path` into a Report. Never raises for bad input: problems become findings."""
+def read(path, keep_data: bool = False) -> Report:
+    """Read `path` into a Report. Never raises for bad input: problems become findings. With keep_data,
+    report.data keeps the bytes that were vetted and read (the file is read once)."""
     report = Report(path=str(path))
     try:
         with open_package(path) as pkg:
             report.sha256, report.size, report.has_macros = pkg.sha256, pkg.size, pkg.has_macros
+            if keep_data:
+                report.data = pkg.data
             _read_package(pkg, report)
     except Unreadable as exc:
         report.readable = False

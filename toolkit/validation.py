@@ -70,10 +70,10 @@ def sort_key(f: Finding):
             f.code)
 
 
-def check(path) -> FileResult:
-    """Read and check one workbook (no output written)."""
+def check(path, keep_data: bool = False) -> FileResult:
+    """Read and check one workbook (no output written); keep_data: see reader.read."""
     try:
-        report = reader.read(path)
+        report = reader.read(path, keep_data=keep_data)
         findings = list(report.findings)
         calc = None
         if report.readable:
@@ -104,14 +104,18 @@ def validate(path, *, write_copy: bool = False, out_dir=None, lang: str | None =
     """Validate one workbook. With write_copy, also write the checked copy with its validation sheet
     (only for a file that could be read as a report: a broken file has nothing to copy into), in `lang`
     (default: the workbook's language)."""
-    result = check(path)
-    if write_copy and result.readable:
-        from .checked import write_checked_copy
+    result = check(path, keep_data=write_copy)
+    try:
+        if write_copy and result.readable:
+            from .checked import write_checked_copy
 
-        target = output_path(path, out_dir)
-        if os.path.abspath(target) != os.path.abspath(path):
-            write_checked_copy(result, target, lang=lang)
-            result.output = str(target)
+            target = output_path(path, out_dir)
+            if os.path.abspath(target) != os.path.abspath(path):
+                write_checked_copy(result, target, lang=lang)   # from the vetted bytes, not the path
+                result.output = str(target)
+    finally:
+        if result.report is not None:
+            result.report.data = None   # a run of many files keeps its results, not their bytes
     return result
 
 

@@ -21,8 +21,9 @@ Details worth knowing:
   literally (calamine/LibreOffice decode this; openpyxl returns the escaped form).
 - an autofilter also adds the hidden ``_xlnm._FilterDatabase`` name Excel expects.
 
-Stdlib only. Every problem with the input workbook surfaces as :class:`ZipSheetError` (a ``ValueError``);
-file-system errors while reading ``src`` or writing ``dst`` surface as ``OSError``.
+Reads the workbook only through esep's vetted zip reader (package.VettedZip), from bytes: pass the bytes
+the pre-flight vetted, so the copy is made of exactly what was checked. Every problem with the input
+workbook surfaces as :class:`ZipSheetError` (a ``ValueError``); file-system errors while reading ``src`` or writing ``dst`` surface as ``OSError``.
 
     add_sheet("filled.xlsx", "checked.xlsx",
               NewSheet("Тексеру", [[Cell("Accepted", "ok")], [Cell("see", link="'Индикаторлар'!M12")]],
@@ -33,7 +34,6 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import html
-import io
 import math
 import posixpath
 import re
@@ -48,6 +48,7 @@ from xml.sax.saxutils import escape as _xml_escape
 
 from toolkit.a1 import CELL_RE, MAX_COLS, MAX_ROWS, col_index, col_letters
 from toolkit.atomic import atomic_path
+from toolkit.package import Unreadable, VettedZip
 
 __all__ = ["Cell", "NewSheet", "STYLES", "ZipSheetError", "add_sheet"]
 
@@ -298,18 +299,18 @@ class _Xml:
 # --------------------------------------------------------------------------------------------- package reader
 
 class _Package:
+    """The workbook's parts, through the one vetted zip reader (package.VettedZip: the pre-flight's
+    size, ratio, name and CRC checks), never a plain zipfile over the input."""
+
     def __init__(self, data: bytes):
         try:
-            self.zf = zipfile.ZipFile(io.BytesIO(data))
-            self.infos = self.zf.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, struct.error, ValueError, OSError) as exc:
-            raise ZipSheetError(f"not a readable zip file: {exc}") from exc
-        self.names: dict[str, zipfile.ZipInfo] = {}
+            self.zip = VettedZip(data)
+        except Unreadable as exc:
+            raise ZipSheetError(f"not a readable workbook: {exc}") from exc
+        self.infos = self.zip.infos
+        self.names: dict[str, zipfile.ZipInfo] = self.zip.names
         self.lower: dict[str, str] = {}
         for info in self.infos:
-            if info.filename in self.names:
-                raise ZipSheetError(f"duplicate zip member {info.filename!r}")
-            self.names[info.filename] = info
             self.lower.setdefault(self.norm(info.filename), info.filename)
         self.cache: dict[str, bytes] = {}
 
@@ -327,8 +328,17 @@ class _Package:
 
     def read(self, member: str) -> bytes:
         if member not in self.cache:
-            self.cache[member] = self.zf.read(self.names[member])
+            self.cache[member] = self.unkept(member)
         return self.cache[member]
+
+    def unkept(self, member: str) -> bytes:
+        """A part's bytes, not remembered (the parts copied as they are)."""
+        if member in self.cache:
+            return self.cache[member]
+        try:
+            return self.zip.read(member)
+        except Unreadable as exc:
+            raise ZipSheetError(f"cannot read {member}: {exc}") from exc
 
     def xml(self, member: str) -> _Xml:
         return _Xml(member, self.read(member))
@@ -671,14 +681,9 @@ _TAB_SELECTED_RE = re.compile(r"""\s+tabSelected\s*=\s*(["'])\s*(?:1|true)\s*\1"
 
 def _unselect_sheet(pkg: _Package, member: str) -> bytes | None:
     """Bytes of `member` without tabSelected="1" in its sheetViews, or None when it has none."""
-    info = pkg.names[member]
-    head = b""
-    with pkg.zf.open(info) as fh:          # sheetViews sits near the top: avoid inflating huge sheets when clean
-        while True:
-            chunk = fh.read(65536)
-            head += chunk
-            if not chunk or b"</sheetViews" in head or b"sheetData" in head or b"sheetViews/>" in head:
-                break
+    data = pkg.unkept(member)
+    # sheetViews sits near the top: look only there (the sheet's rows may be megabytes).
+    head = data[:max(data.find(b"sheetData"), 65536)]
     if b"tabSelected" not in head and "tabSelected".encode("utf-16-le") not in head:
         return None
     x = pkg.xml(member)
@@ -1005,7 +1010,7 @@ def _write(tmp: Path, pkg: _Package, plan) -> None:
             zi.comment = item.comment
             if blob is None:
                 zi.compress_type = item.compress_type
-                blob = pkg.read(item.filename) if item.filename in pkg.cache else pkg.zf.read(item)
+                blob = pkg.unkept(item.filename)
             else:
                 zi.compress_type = zipfile.ZIP_DEFLATED
             if item.is_dir():
