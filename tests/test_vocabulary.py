@@ -260,3 +260,38 @@ def test_every_status_and_severity_is_in_three_languages_and_distinct():
         for lang in ("kk", "ru", "en"):
             words = [t.get(lang) for t in table.values()]
             assert all(words) and len(set(words)) == len(words), (lang, words)
+
+
+# The form's own words ------------------------------------------------------------------------------------
+
+def test_form_labels_follow_the_official_wording():
+    labels = {x.name: x.label for x in form.iter_named()}
+    kk = " | ".join(t.kk for t in labels.values())
+    ru = " | ".join(t.ru for t in labels.values())
+    assert "мүгедек балалар" not in kk and "мүгедектігі бар балалар" in kk
+    assert "елді-мекен" not in kk and "елді мекен" in kk
+    # «шарт» is the grant agreement everywhere; the plan's condition is a «талап».
+    assert "шарт" not in labels["ind_operator"].kk.lower()
+    assert "неправительственной организации" in labels["org_name"].ru and "НПО" not in labels["org_head"].ru
+    assert "общая сумма выделенных средств" in labels["grant_amount"].ru.lower()
+    assert "субгрант" not in ru.lower() and form.SHEET["subgrants"].title.ru == "Малые гранты"
+    assert form.TABLE["subgrant"].label.ru == vocabulary.SHEETS["subgrants"].ru
+
+
+def test_old_operator_label_still_reads():
+    """1.0.0 workbooks carry «аспайды (≤)»; 1.1.0 says «көп дегенде (≤)» beside «кемінде (≥)»."""
+    lookup = form.option_lookup("operator")
+    for typed in ("аспайды (≤)", "көп дегенде (≤)", "аспайды", "не более (≤)"):
+        assert lookup[form.fold(typed)] == "le", typed
+    assert [o.label.kk for o in form.LIST["operator"].options] == ["дәл (=)", "кемінде (≥)", "көп дегенде (≤)"]
+
+
+def test_narrative_sections_are_numbered_as_the_official_form():
+    """1, 2, 3, 3.1 (the success story), 4 on the statistics sheet, 5.1–5.4, 6: never 3, 3 or 5, 5."""
+    numbers = [re.match(r"^(\d+(?:\.\d+)?)\.", f.label.get(lang)).group(1)
+               for lang in ("kk", "ru") for f in form.NARRATIVES]
+    per_lang = len(form.NARRATIVES)
+    assert numbers[:per_lang] == numbers[per_lang:]
+    sections = [n for n in numbers[:per_lang]]
+    assert sections == ["1", "2", "3", "3.1", "3.1", "3.1", "5.1", "5.2", "5.3", "5.4", "6"]
+    assert form.SHEET_HEADINGS["stats"].kk.startswith("4. ") and form.SHEET_HEADINGS["stats"].ru.startswith("4. ")

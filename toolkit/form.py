@@ -160,7 +160,7 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet("impact", Text("Әлеуметтік-экономикалық әсер", "Социально-экономический эффект", "Impact")),
     Sheet("stats", Text("Статистика", "Статистика", "Statistics")),
     Sheet("partners", Text("Серіктестер", "Партнёры", "Partners")),
-    Sheet("subgrants", Text("Шағын гранттар", "Субгранты", "Sub-grants")),
+    Sheet("subgrants", Text("Шағын гранттар", "Малые гранты", "Small grants")),
     Sheet("narratives", Text("Сипаттамалар", "Описания", "Narratives")),
     Sheet("lists", Text("_lists", "_lists", "_lists"), state="hidden"),
     Sheet("meta", Text("_meta", "_meta", "_meta"), state="veryHidden"),
@@ -219,7 +219,7 @@ LISTS: tuple[OptionList, ...] = (
     OptionList("operator", _options(
         ("eq", "дәл (=)", "ровно (=)", "exactly (=)"),
         ("ge", "кемінде (≥)", "не менее (≥)", "at least (≥)"),
-        ("le", "аспайды (≤)", "не более (≤)", "at most (≤)"),
+        ("le", "көп дегенде (≤)", "не более (≤)", "at most (≤)"),
     )),
     OptionList("subgrant_type", _options(
         ("ngo", "ҮЕҰ", "НПО", "NGO"),
@@ -249,12 +249,13 @@ HEADER_FIELDS: tuple[Field, ...] = (
       "Report type (interim / final)", "choice", "always", "report_type"),
     F("agreement_no", "Шарттың нөмірі", "Номер договора", "Agreement number"),
     F("agreement_date", "Шарттың күні", "Дата договора", "Agreement date", "date"),
-    F("org_name", "Үкіметтік емес ұйымның толық атауы", "Полное наименование НПО",
+    F("org_name", "Үкіметтік емес ұйымның толық атауы", "Полное наименование неправительственной организации",
       "NGO full name", required="always"),
     F("org_bin", "БСН", "БИН", "BIN", "bin", "always",
       hint=Text("12 цифр", "12 цифр", "12 digits")),
     F("org_head", "Үкіметтік емес ұйым басшысының тегі, аты, әкесінің аты (болған жағдайда)",
-      "ФИО руководителя НПО", "Head of the NGO", required="always"),
+      "Фамилия, имя, отчество (при наличии) руководителя неправительственной организации",
+      "Head of the NGO", required="always"),
     F("org_address", "Заңды мекенжайы", "Юридический адрес", "Legal address", required="always"),
     F("org_phone", "Байланыс телефоны", "Контактный телефон", "Phone", "phone",
       hint=Text("+7 7XX XXX XX XX немесе 8 7XX XXX XX XX", "+7 7XX XXX XX XX или 8 7XX XXX XX XX",
@@ -270,8 +271,9 @@ HEADER_FIELDS: tuple[Field, ...] = (
       "Start of the project period", "date", "always"),
     F("period_end", "Іске асыру кезеңінің аяқталу күні", "Дата окончания реализации",
       "End of the project period", "date", "always"),
-    F("grant_amount", "Бөлінген қаражаттың жалпы сомасы, теңге", "Общая сумма гранта, тенге",
-      "Grant amount, tenge", "amount", "always"),
+    F("grant_amount", "Грантты іске асыруға бөлінген қаражаттың жалпы сомасы, теңге",
+      "Общая сумма выделенных средств на реализацию гранта, тенге", "Total funds allocated, tenge",
+      "amount", "always"),
     F("report_date", "Есеп күні", "Дата отчёта", "Report date", "date"),
 )
 
@@ -294,7 +296,7 @@ IND_COLUMNS: tuple[Field, ...] = (
     F("ind_indicator", "Сандық және сапалық көрсеткіштер", "Количественные и качественные показатели",
       "Indicator", width=30),
     F("ind_unit", "Өлшем бірлігі", "Единица измерения", "Unit", "choice", options="unit", width=11),
-    F("ind_operator", "Жоспар шарты", "Условие плана", "Plan condition", "choice",
+    F("ind_operator", "Жоспар талабы", "Условие плана", "Plan condition", "choice",
       options="operator", width=13),
     F("ind_plan", "Жоспар", "План", "Plan", "measure", width=11),
     F("ind_fact", "Факт", "Факт", "Fact", "measure", width=11),
@@ -383,8 +385,9 @@ IMPACT_COMPUTED: tuple[Computed, ...] = tuple(
                                        "ФОТ + налоги + закупки (факт), тенге",
                                        "Payroll + taxes + purchases (fact)"),
              "sum", ("impact_payroll_fact", "impact_taxes_fact", "impact_purchases_fact")),
-    Computed("calc_budget_grant", Text("Гранттың жалпы сомасы, теңге", "Общая сумма гранта, тенге",
-                                       "Grant amount"), "ref", ("grant_amount",)),
+    Computed("calc_budget_grant", Text("Бөлінген қаражаттың жалпы сомасы, теңге",
+                                       "Общая сумма выделенных средств, тенге", "Total funds allocated"),
+             "ref", ("grant_amount",)),
     Computed("calc_budget_diff", Text("Айырмасы (грант − шығыстар), теңге",
                                       "Разница (грант − расходы), тенге",
                                       "Difference (grant − spending)"),
@@ -401,7 +404,7 @@ STATS_FIELDS: tuple[Field, ...] = (
     F("stats_female", "Әйелдер", "Женщины", "Women", "count"),
     F("stats_cat_total", "Жобаға қатысушылардың саны барлығы", "Всего участников проекта",
       "Participants, total", "count"),
-    F("stats_cat_children", "Балалар (оның ішінде мүгедек балалар)",
+    F("stats_cat_children", "Балалар (оның ішінде мүгедектігі бар балалар)",
       "Дети (в том числе дети с инвалидностью)", "Children", "count"),
     F("stats_cat_youth", "Жастар", "Молодёжь", "Youth", "count"),
     F("stats_cat_civil_servants", "Мемлекеттік қызметкерлер", "Государственные служащие",
@@ -477,21 +480,21 @@ PARTNERS = Table(
 )
 
 SUBGRANTS = Table(
-    "subgrant", Text("Шағын гранттар", "Субгранты", "Sub-grants"),
+    "subgrant", Text("Шағын гранттар", "Малые гранты", "Small grants"),
     sheet="subgrants", header_row=4, first_row=5, capacity=50,
     columns=(
-        F("subgrant_recipient", "Жеңімпаз атанған өтінім беруші", "Получатель субгранта", "Recipient",
+        F("subgrant_recipient", "Жеңімпаз атанған өтінім беруші", "Получатель малого гранта", "Recipient",
           width=40),
         F("subgrant_type", "Түрі", "Тип получателя", "Recipient type", "choice", options="subgrant_type",
           width=20),
-        F("subgrant_locality", "Жоба жүзеге асырылатын елді-мекен", "Населённый пункт реализации",
+        F("subgrant_locality", "Жоба жүзеге асырылатын елді мекен", "Населённый пункт реализации",
           "Locality", width=30),
         F("subgrant_amount", "Сомасы, теңге", "Сумма, тенге", "Amount, tenge", "amount", width=16),
     ),
     computed=(),
     note=Text("Міндетті емес: жоба шағын гранттар берген жағдайда толтырылады.",
-              "Необязательно: заполняется, если проект выдавал субгранты.",
-              "Optional: fill in when the project re-granted funds."),
+              "Необязательно: заполняется, если проект выдавал малые гранты.",
+              "Optional: fill in when the project gave small grants."),
 )
 SUBGRANT_TOTAL = Computed("calc_subgrant_total", Text("Барлығы, теңге", "Итого, тенге", "Total, tenge"),
                           "column_sum", ("subgrant_amount",))
@@ -509,23 +512,23 @@ NARRATIVES: tuple[Field, ...] = (
     F("text_change", "3. Әлеуметтік және басқа да өзгерістерді өлшеу (жобаға дейін / кейін)",
       "3. Измерение социальных и иных изменений (до / после проекта)", "3. Measured change",
       "longtext", "final"),
-    F("text_success_story", "3. «Жетістік тарихы» (5–8 сөйлем, бір қызмет алушы туралы)",
-      "3. «История успеха» (5–8 предложений об одном благополучателе)", "3. Success story",
+    F("text_success_story", "3.1. «Жетістік тарихы» (5–8 сөйлем, бір қызмет алушы туралы)",
+      "3.1. «История успеха» (5–8 предложений об одном благополучателе)", "3.1. Success story",
       "longtext", "final"),
-    F("text_story_person", "Жетістік тарихының кейіпкері (аты-жөні)",
-      "Герой истории успеха (ФИО)", "Success story: beneficiary name"),
-    F("text_story_contact", "Жетістік тарихы кейіпкерінің байланысы", "Контакт героя истории успеха",
-      "Success story: beneficiary contact"),
-    F("text_results", "5. Нысаналы топтар алған нақты нәтижелер",
-      "5. Конкретные результаты, полученные целевыми группами", "5. Results for target groups",
+    F("text_story_person", "3.1. Жетістік тарихының кейіпкері (аты-жөні)",
+      "3.1. Герой истории успеха (ФИО)", "3.1. Success story: beneficiary name"),
+    F("text_story_contact", "3.1. Жетістік тарихы кейіпкерінің байланысы", "3.1. Контакт героя истории успеха",
+      "3.1. Success story: beneficiary contact"),
+    F("text_results", "5.1. Нысаналы топтар алған нақты нәтижелер",
+      "5.1. Конкретные результаты, полученные целевыми группами", "5.1. Results for target groups",
       "longtext", "final"),
-    F("text_long_term", "5. Проблемаға ұзақ мерзімді әсері (оң / теріс)",
-      "5. Долгосрочное влияние на проблему (положительное / отрицательное)", "5. Long-term effect",
+    F("text_long_term", "5.2. Проблемаға ұзақ мерзімді әсері (оң / теріс)",
+      "5.2. Долгосрочное влияние на проблему (положительное / отрицательное)", "5.2. Long-term effect",
       "longtext", "final"),
-    F("text_sustainability", "5. Жобаның тұрақтылығы", "5. Устойчивость проекта", "5. Sustainability",
+    F("text_sustainability", "5.3. Жобаның тұрақтылығы", "5.3. Устойчивость проекта", "5.3. Sustainability",
       "longtext", "final"),
-    F("text_socio_economic", "5. Әлеуметтік-экономикалық әсері", "5. Социально-экономический эффект",
-      "5. Socio-economic effect", "longtext", "final"),
+    F("text_socio_economic", "5.4. Әлеуметтік-экономикалық әсері", "5.4. Социально-экономический эффект",
+      "5.4. Socio-economic effect", "longtext", "final"),
     F("text_partners", "6. Серіктестердің, билік органдарының үлесін талдау",
       "6. Анализ вклада партнёров и органов власти", "6. Contribution of partners", "longtext",
       "final"),
@@ -569,8 +572,10 @@ SHEET_HEADINGS = {
     "header": FORM_TITLE,
     "impact": Text("Әлеуметтік жобаның әлеуметтік-экономикалық әсері",
                    "Социально-экономический эффект социального проекта", "Socio-economic impact"),
-    "stats": Text("Жобаға қатысушылар статистикасы", "Статистика участников проекта",
-                  "Participant statistics"),
+    # Section 4 of the official form; the other sections are on the narratives sheet (1–3, 5, 6).
+    "stats": Text("4. Әлеуметтік жобаға қатысушылар бөлінісінде статистикалық ақпарат",
+                  "4. Статистическая информация в разрезе участников социального проекта",
+                  "4. Participant statistics"),
     "narratives": Text("Әлеуметтік жобаны іске асыру нәтижелерінің сипаттамасы",
                        "Описание результатов реализации социального проекта", "Narratives"),
 }
@@ -673,10 +678,12 @@ PROMPTS = {
 GUIDE: tuple[tuple[str, Text], ...] = (
     ("title", FORM_TITLE),
     ("text", Text(
-        "Бұл файл – мемлекеттік грант туралы шартқа 7-қосымша бойынша әлеуметтік жобаны іске асыру "
-        "нәтижелері туралы есеп (аралық немесе қорытынды). Оны грант алған үкіметтік емес ұйым толтырады.",
-        "Этот файл – отчёт о результатах реализации социального проекта по приложению 7 к договору о "
-        "государственном гранте (промежуточный или итоговый). Его заполняет НПО – получатель гранта.",
+        "Бұл файл – мемлекеттік грант беру туралы шарттың № 7 қосымшасы бойынша әлеуметтік жобаны іске "
+        "асыру нәтижелері туралы есеп (аралық немесе қорытынды). Оны грант алған үкіметтік емес ұйым "
+        "толтырады.",
+        "Этот файл – отчёт о результатах реализации социального проекта по приложению № 7 к договору о "
+        "предоставлении государственного гранта (промежуточный или итоговый). Его заполняет "
+        "неправительственная организация – получатель гранта.",
         "This file is the report on a social project funded by a state grant (Annex 7 to the agreement).")),
     ("heading", Text("Қалай толтыру керек", "Как заполнять", "How to fill it in")),
     ("text", Text("Тек түсті (сары) ұяшықтарды толтырыңыз; қалған ұяшықтар қорғалған.",
@@ -836,7 +843,8 @@ def option_lookup(list_key: str) -> dict[str, str]:
     if list_key == "operator":
         for text, code in (("=", "eq"), (">=", "ge"), ("<=", "le"), ("≥", "ge"), ("≤", "le"), ("=>", "ge"),
                            ("=<", "le"), ("кемінде", "ge"), ("кем емес", "ge"), ("не менее", "ge"),
-                           ("аспайды", "le"), ("не более", "le"), ("дәл", "eq"), ("ровно", "eq")):
+                           ("аспайды", "le"), ("аспайды (≤)", "le"), ("көп дегенде", "le"), ("не более", "le"),
+                           ("дәл", "eq"), ("ровно", "eq")):
             table[_fold(text)] = code
     return table
 
