@@ -57,15 +57,22 @@ SEVERITY_COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
 SHOWN_PER_CODE = 5
 
 
+def _problem_text(problem, lang) -> str:
+    """An output problem in the user's language, and in English for the command line's other users."""
+    langs = [lang, "en"] if lang in ("kk", "ru") else (["en"] if lang == "en" else ["kk", "ru", "en"])
+    return "\n".join(problem.message(x) for x in langs)
+
+
 def _print_result(result, lang_option, copy_written: bool = True):
     from toolkit import vocabulary as v
     from toolkit.findings import CATALOGUE
+    from toolkit.paths import display_path
 
     lang = result.message_lang(lang_option)
     status = v.STATUS["valid" if result.valid else ("invalid" if result.readable else "unreadable")].get(lang)
-    line = f"{result.path}: {status.upper()} — {v.counts_line(result.counts, lang)}"
+    line = f"{display_path(result.path)}: {status.upper()} — {v.counts_line(result.counts, lang)}"
     if result.output:
-        line += f"  → {result.output}"
+        line += f"  → {display_path(result.output)}"
     click.secho(line, fg="green" if result.valid else "red", bold=True)
     shown: dict[str, int] = {}
     hidden: dict[str, int] = {}
@@ -108,11 +115,16 @@ def validate(files, lang, as_json, out_dir, no_copy):
         esep validate incoming/*.xlsx --lang ru --out-dir checked/
         esep validate report.xlsx --json --no-copy > result.json
     """
-    from toolkit.validation import summary, validate as validate_file
+    from toolkit.outputs import OutputProblem
+    from toolkit.validation import prepare_copies, summary, validate as validate_file
 
+    try:   # before any input is read
+        targets = [None] * len(files) if no_copy else prepare_copies(files, out_dir)
+    except OutputProblem as problem:
+        raise click.UsageError(_problem_text(problem, lang)) from None
     results = []
-    for path in files:
-        result = validate_file(path, write_copy=not no_copy, out_dir=out_dir, lang=lang)
+    for path, target in zip(files, targets):
+        result = validate_file(path, write_copy=not no_copy, lang=lang, target=target)
         results.append(result)
         if not as_json:
             _print_result(result, lang, copy_written=not no_copy)
@@ -181,24 +193,31 @@ def merge(inputs, output, csv_dir, lang, jobs, as_json, roster):
         esep merge round1/ round2/ -o register.xlsx --csv-dir csv/ --lang ru --jobs 4
         esep merge inbox/ -o register.xlsx --roster roster.xlsx --csv-dir csv/
     """
+    from toolkit.outputs import OutputProblem
+    from toolkit.paths import display_path
     from toolkit.register import merge as merge_files
 
     loaded = _load_roster(roster, lang) if roster else None
     progress = _Progress() if sys.stderr.isatty() and not as_json else None
-    result = merge_files(inputs, output, csv_dir=csv_dir, lang=lang, jobs=jobs, progress=progress,
-                         roster=loaded)
+    try:
+        result = merge_files(inputs, output, csv_dir=csv_dir, lang=lang, jobs=jobs, progress=progress,
+                             roster=loaded)
+    except OutputProblem as problem:   # found before any input was read; nothing written
+        raise click.UsageError(_problem_text(problem, lang)) from None
+    if not result.written:
+        click.echo(_problem_text(_NothingFound(inputs), lang), err=True)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
-    else:
+    elif result.written:
         from toolkit.vocabulary import merge_line, roster_line
 
         click.echo(merge_line(result.files, {k: getattr(result, k) for k in ("valid", "invalid", "unreadable",
                                                                               "superseded")},
-                              result.output, lang))
+                              display_path(result.output), lang))
         if result.expected is not None:
             click.echo(roster_line(result.expected, result.received, result.missing, result.late, lang))
         for path in result.csv_files:
-            click.echo(f"  {path}")
+            click.echo(f"  {display_path(path)}")
     for warning in result.warnings:
         click.secho(warning, fg="yellow", err=True)
     sys.exit(0 if result.ok else 1)
@@ -287,23 +306,58 @@ def issue_cmd(roster, out_dir, lang, password, as_json):
     sys.exit(0)
 
 
-def _exit_on_sigterm():
-    """SIGTERM (kill, a service manager, a CI timeout) ends the run like Ctrl+C: by an exception, so the
-    temporary output files are removed and an earlier register or copy is left as it was."""
+class _NothingFound:
+    """The message of a merge that found no workbook (shaped like outputs.OutputProblem)."""
+    TEXT = ("{inputs} ішінен бірде-бір жұмыс кітабы (.xlsx, .xlsm, .xls, .xlsb, .ods) табылмады; ештеңе "
+            "жазылмады, бұрынғы тізілім өзгеріссіз қалды. Қалтаны және файлдардың кеңейтімін тексеріңіз.",
+            "В {inputs} не найдено ни одной книги (.xlsx, .xlsm, .xls, .xlsb, .ods); ничего не записано, "
+            "прежний реестр не изменён. Проверьте папку и расширения файлов.",
+            "No workbook (.xlsx, .xlsm, .xls, .xlsb, .ods) found in {inputs}; nothing was written and an "
+            "earlier register is unchanged. Check the folder and the files' extensions.")
+
+    def __init__(self, inputs):
+        from toolkit.paths import display_path
+
+        self.inputs = ", ".join(display_path(p) for p in inputs)
+
+    def message(self, lang):
+        return self.TEXT[("kk", "ru", "en").index(lang)].format(inputs=self.inputs)
+
+
+INTERRUPTED = (
+    "esep: тоқтатылды; уақытша файлдар жойылды, бұрынғы нәтижелер өзгеріссіз қалды. Аяқтау үшін команданы "
+    "қайта іске қосыңыз.",
+    "esep: прервано; временные файлы удалены, прежние результаты не изменены. Чтобы закончить, запустите "
+    "команду снова.",
+    "esep: interrupted; temporary files removed, earlier outputs left as they were. Run the command again "
+    "to finish.",
+)
+
+
+def _exit_on_signals():
+    """SIGINT (Ctrl+C) and SIGTERM (kill, a service manager, a CI timeout) end the run by an exception,
+    so temporary files, spool folders and worker processes are removed and an earlier register or copy is
+    left as it was; the exit code is 128 + the signal (130, 143), as shells report it."""
     import signal
 
     def stop(signum, frame):
         raise SystemExit(128 + signum)
 
-    try:
-        signal.signal(signal.SIGTERM, stop)
-    except (ValueError, OSError):   # not the main thread, or no such signal here
-        pass
+    for name in ("SIGINT", "SIGTERM"):
+        try:
+            signal.signal(getattr(signal, name), stop)
+        except (ValueError, OSError, AttributeError):   # not the main thread, or no such signal here
+            pass
 
 
 def main(argv=None):
-    _exit_on_sigterm()
-    cli.main(args=argv, prog_name="esep")
+    _exit_on_signals()
+    try:
+        cli.main(args=argv, prog_name="esep")
+    except SystemExit as exc:
+        if exc.code in (130, 143):
+            sys.stderr.write("\n" + "\n".join(INTERRUPTED) + "\n")
+        raise
 
 
 if __name__ == "__main__":

@@ -187,13 +187,14 @@ def test_missing_file(tmp_path):
 def test_directory_and_fifo_are_not_spreadsheets(tmp_path):
     with pytest.raises(Unreadable) as caught:
         open_package(tmp_path)
-    assert caught.value.reason == "not-spreadsheet"
+    assert caught.value.reason == "folder"
     if hasattr(os, "mkfifo"):
         fifo = tmp_path / "pipe.xlsx"
         os.mkfifo(fifo)
         with pytest.raises(Unreadable) as caught:
             open_package(fifo)  # must not block reading the pipe
-        assert caught.value.reason == "not-spreadsheet"
+        assert caught.value.reason == "not-regular"
+        assert "FIFO" in caught.value.detail
 
 
 def test_permission_denied(tmp_path, monkeypatch):
@@ -203,7 +204,7 @@ def test_permission_denied(tmp_path, monkeypatch):
         raise PermissionError(13, "Permission denied")
 
     # Tests may run as root, where chmod 000 does not stop reading.
-    monkeypatch.setattr(package, "open", denied, raising=False)
+    monkeypatch.setattr(package, "open_regular", denied)
     with pytest.raises(Unreadable) as caught:
         open_package(path)
     assert caught.value.reason == "permission"

@@ -509,8 +509,9 @@ def test_cli_merge_json_summary(corpus, tmp_path):
                                           str(tmp_path / "csv"), "--lang", "kk", "--jobs", "2", "--json"])
     assert result.exit_code == 1, result.output
     payload = json.loads(result.stdout)
-    assert set(payload) == {"files", "valid", "invalid", "unreadable", "superseded", "output", "csv",
-                            "warnings"}
+    assert set(payload) == {"files", "valid", "invalid", "unreadable", "superseded", "superseded_invalid",
+                            "written", "output", "csv", "warnings"}
+    assert payload["written"] is True
     statuses = [s["status"] for s in corpus["specs"]]
     assert payload["files"] == len(statuses)
     for k in ("valid", "invalid", "unreadable", "superseded"):
@@ -630,6 +631,7 @@ def _wait_until_held(proc, flag: Path, timeout: float = 300) -> None:
 
 
 def _earlier_register(corpus, target) -> bytes:
+    target.parent.mkdir(parents=True, exist_ok=True)
     register.merge([corpus["folder"]], target, lang="kk", jobs=2)
     return target.read_bytes()
 

@@ -131,11 +131,23 @@ def _row_heights(rows, widths) -> dict[int, float]:
 
 
 def _basename(path: str) -> str:
-    return path.replace("\\", "/").rsplit("/", 1)[-1]
+    from .paths import display_path
+    return display_path(path.replace("\\", "/").rsplit("/", 1)[-1])
+
+
+def sheet_title(result, lang: str | None = None) -> tuple[str, str]:
+    """(the validation sheet's usual title, the title it gets in this workbook): a sheet of the NGO's
+    that already has the usual title is kept, and ours takes the next free one ("Тексеру (2)")."""
+    from .zipsheet import _unique_title
+
+    usual = form.VALIDATION_SHEET.get(lang or result.lang or "kk")
+    titles = result.report.sheet_titles if result.report else []
+    taken = {t.casefold() for t in titles}
+    return usual, (_unique_title(usual, taken) if usual.casefold() in taken else usual)
 
 
 def write_checked_copy(result, target, today: _dt.date | None = None, lang: str | None = None) -> None:
-    """Write `target`: the input workbook, unchanged, plus the validation sheet (macros removed), in
+    """Write `target`: the input workbook, unchanged (every sheet of it kept), plus the validation sheet (macros removed), in
     `lang` (default: the workbook's language).
 
     The copy is made of the bytes the reader vetted and read (result.report.data, from
@@ -144,6 +156,7 @@ def write_checked_copy(result, target, today: _dt.date | None = None, lang: str 
         raise ValueError("write_checked_copy needs the vetted bytes: validation.check(path, keep_data=True)")
     lang = lang or result.lang or "kk"
     sheet = build_sheet(result, lang, today)
+    sheet.title = sheet_title(result, lang)[1]
     drop = bool(result.report.has_macros)
-    add_sheet(result.report.data, target, sheet, replace_existing=True, activate=True, drop_macros=drop)
+    add_sheet(result.report.data, target, sheet, replace_existing=False, activate=True, drop_macros=drop)
 

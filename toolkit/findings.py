@@ -306,6 +306,20 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
        "пересчитанное значение; откройте файл в Excel и сохраните его заново.",
        "«{label}» ({cell}): saved result {value}, recomputed {expected}. esep uses the recomputed value; "
        "open the file in Excel and save it again."),
+    _c("copy-not-written", "error", "the checked copy could not be written (the other files go on)",
+       "Тексерілген көшірме {value} жазылмады: {reason}. --out-dir арқылы басқа қалтаны көрсетіңіз "
+       "немесе бос орын мен рұқсаттарды тексеріп, қайта іске қосыңыз.",
+       "Проверенную копию не удалось записать в {value}: {reason}. Укажите другую папку через --out-dir "
+       "или проверьте свободное место и права доступа и запустите снова.",
+       "The checked copy could not be written to {value}: {reason}. Give another folder with --out-dir, "
+       "or check free space and permissions, and run again."),
+    _c("validation-sheet-renamed", "info", "the workbook has its own sheet named like the validation sheet",
+       "Жұмыс кітабында «{value}» деген парақ бұрыннан бар: ол өзгертілмеді, ал тексеру нәтижелері "
+       "«{expected}» парағында. Ештеңе істеудің қажеті жоқ.",
+       "В книге уже есть свой лист «{value}»: он оставлен как был, а результаты проверки — на листе "
+       "«{expected}». Ничего делать не нужно.",
+       "The workbook already has its own sheet «{value}»: it was left as it was, and the validation "
+       "results are on the sheet «{expected}». Nothing to do."),
     _c("duplicate-submission", "warning", "two workbooks for the same BIN and agreement number",
        "Бұл есеп (БСН {bin}, шарт № {agreement}) қайта тапсырылған: жаңасы {current}, ескісі {older}. "
        "Жиынтық тізілімге тек жаңасы кіреді.",
@@ -365,6 +379,18 @@ UNREADABLE_REASONS: dict[str, tuple[str, str, str]] = {
                         "ретінде сақтаңыз",
                         "это не файл Excel (текст, CSV или HTML); заполните отчёт в шаблоне и сохраните как .xlsx",
                         "not an Excel workbook (text, CSV or HTML); fill in the template and save as .xlsx"),
+    "folder": ("бұл файл емес, қалта, және оның ішін оқу мүмкін болмады; қалтаның рұқсаттарын тексеріп, "
+               "қайта іске қосыңыз",
+               "это папка, а не файл, и её содержимое не удалось прочитать; проверьте права доступа к папке "
+               "и запустите снова",
+               "a folder, not a file, and its contents could not be listed; check the folder's permissions "
+               "and run again"),
+    "not-regular": ("бұл кәдімгі файл емес (арна, құрылғы немесе сокет) және оқылмады; есепті .xlsx файлы "
+                    "ретінде сақтап, сол файлдың жолын көрсетіңіз",
+                    "это не обычный файл (канал, устройство или сокет), он не читался; сохраните отчёт в "
+                    "файл .xlsx и укажите путь к этому файлу",
+                    "not a regular file (a pipe, device or socket) and was not read; save the report as an "
+                    ".xlsx file and give that file's path"),
     "encrypted": ("файл құпиясөзбен шифрланған; құпиясөзді алып, .xlsx ретінде сақтаңыз",
                   "файл зашифрован паролем; снимите пароль и сохраните как .xlsx",
                   "the file is password-encrypted; remove the password and save as .xlsx"),
@@ -454,7 +480,10 @@ class Finding:
 
 
 def json_safe(value: Any) -> Any:
-    if value is None or isinstance(value, (bool, int, str)):
+    if isinstance(value, str):
+        from .paths import safe_text   # a file name with undecodable bytes: still valid UTF-8
+        return safe_text(value)
+    if value is None or isinstance(value, (bool, int)):
         return value
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):

@@ -121,6 +121,8 @@ REASONS = frozenset(
         "corrupt",
         "zip-bomb",
         "xml-forbidden",
+        "not-regular",
+        "folder",
     }
 )
 
@@ -579,28 +581,62 @@ def open_package(path: str | os.PathLike) -> Package:
 def _read_file(path: Path) -> bytes:
     try:
         st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise Unreadable("folder", "a folder, not a file")
         if not stat.S_ISREG(st.st_mode):
-            # Never open FIFOs/devices (a read would block or never end); directories are not files.
-            raise Unreadable("not-spreadsheet", f"{path.name} is not a regular file")
+            # Never read FIFOs, devices or sockets: a read would block or never end.
+            raise Unreadable("not-regular", not_regular_kind(st.st_mode))
         if st.st_size == 0:
             raise Unreadable("empty", "file is 0 bytes")
         if st.st_size > MAX_FILE_BYTES:
             raise Unreadable("too-large", f"file is {_mb(st.st_size)} (limit {_mb(MAX_FILE_BYTES)})")
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             data = fh.read(MAX_FILE_BYTES + 1)  # bounded even if the file grows meanwhile
+    except NotRegularFile as exc:
+        raise Unreadable("not-regular", str(exc)) from exc
     except (FileNotFoundError, NotADirectoryError) as exc:
-        raise Unreadable("missing", f"no such file: {path}") from exc
+        raise Unreadable("missing", "no such file") from exc
     except PermissionError as exc:
-        raise Unreadable("permission", f"permission denied: {path}") from exc
+        raise Unreadable("permission", "permission denied") from exc
     except IsADirectoryError as exc:
-        raise Unreadable("not-spreadsheet", f"{path.name} is a directory") from exc
+        raise Unreadable("folder", "a folder, not a file") from exc
     except OSError as exc:
-        raise Unreadable("missing", f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise Unreadable("missing", f"cannot read the file: {exc.strerror or exc}") from exc
     if not data:
         raise Unreadable("empty", "file is 0 bytes")
     if len(data) > MAX_FILE_BYTES:
         raise Unreadable("too-large", f"file is over {_mb(MAX_FILE_BYTES)}")
     return data
+
+
+class NotRegularFile(OSError):
+    """A path that is a FIFO, device or socket (or became one after it was looked at)."""
+
+
+def not_regular_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def open_regular(path):
+    """Open `path` for binary reading only if it is a regular file, never blocking on a FIFO or device:
+    the open is non-blocking and the type is checked on the open descriptor (the path may have been
+    swapped since it was looked at). Raises NotRegularFile otherwise."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(not_regular_kind(mode))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _check_magic(data: bytes) -> None:

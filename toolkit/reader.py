@@ -61,6 +61,7 @@ class Report:
     readable: bool = False    # False when the file could not be read as a report at all
     # The file's bytes as vetted and read (read(keep_data=True)): what the checked copy is made of.
     data: bytes | None = field(default=None, repr=False, compare=False)
+    sheet_titles: list[str] = field(default_factory=list)   # every sheet of the workbook, in order
 
     def get(self, name: str) -> Any:
         return self.values.get(name)
@@ -81,6 +82,7 @@ def read(path, keep_data: bool = False) -> Report:
             report.sha256, report.size, report.has_macros = pkg.sha256, pkg.size, pkg.has_macros
             if keep_data:
                 report.data = pkg.data
+            report.sheet_titles = [s.title for s in pkg.sheets]
             _read_package(pkg, report)
     except Unreadable as exc:
         report.readable = False
@@ -92,11 +94,14 @@ def read(path, keep_data: bool = False) -> Report:
 
 
 def file_sha256(path) -> str:
-    """SHA-256 of a file's bytes ("" when it cannot be read)."""
+    """SHA-256 of a file's bytes ("" when it cannot be read or is not a regular file: a FIFO or device
+    is never read)."""
     import hashlib
+
+    from .package import open_regular
     try:
         h = hashlib.sha256()
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
         return h.hexdigest()

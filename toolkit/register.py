@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import pickle
 import tempfile
+import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -29,6 +30,8 @@ from .atomic import atomic_path
 from .compute import compute
 from .findings import Finding
 from .form import Text
+from .outputs import check_merge_outputs, clean_stale, spool_prefix
+from .paths import display_path
 from .validation import check, internal_error
 
 # Worker memory cap: far above what a report needs (~50 MB), low enough that a file slipping past the
@@ -206,19 +209,24 @@ UNKNOWN_REGION = T("(өңір көрсетілмеген)", "(регион не 
 def find_inputs(inputs: Iterable, output=None) -> list[Path]:
     """Files and folders -> workbook paths in a stable order (input order; folders sorted, recursive;
     FOLDER_SUFFIXES only).
-    Skips Office lock files (~$…), our own checked copies and the register being written."""
+    Skips Office lock files (~$…), our own checked copies and the register being written.
+
+    Symlinked folders are followed; a folder reached twice (a link loop, or a link to a folder already
+    searched) is searched once, and a file reached by two paths is read once. A folder that cannot be
+    listed is returned as an input of its own, so it is reported (file-unreadable), never skipped."""
     out: list[Path] = []
-    seen: set[str] = set()
-    exclude = {os.path.abspath(output)} if output else set()
+    seen: set = set()
+    exclude = {_identity(output)} if output else set()
+    exclude.discard(None)
 
     def add(p: Path, explicit: bool):
-        key = os.path.abspath(p)
-        if key in seen or key in exclude:
-            return
         name = p.name
         if name.startswith("~$") or name.lower().endswith(SKIP_SUFFIXES):
             return
         if not explicit and p.suffix.lower() not in FOLDER_SUFFIXES:
+            return
+        key = _identity(p) or ("path", os.path.abspath(p))
+        if key in seen or key in exclude:
             return
         seen.add(key)
         out.append(p)
@@ -226,13 +234,67 @@ def find_inputs(inputs: Iterable, output=None) -> list[Path]:
     for item in inputs:
         p = Path(item)
         if p.is_dir():
-            for dirpath, dirnames, filenames in os.walk(p):
-                dirnames.sort()
-                for name in sorted(filenames):
-                    add(Path(dirpath) / name, explicit=False)
+            for folder in _walk_folders(p):
+                if isinstance(folder, _Unlisted):
+                    if folder.path not in out:
+                        out.append(folder.path)
+                    continue
+                dirpath, filenames = folder
+                for name in filenames:
+                    add(dirpath / name, explicit=False)
         else:
             add(p, explicit=True)
     return out
+
+
+@dataclass(frozen=True)
+class _Unlisted:
+    path: Path
+
+
+def _walk_folders(top: Path):
+    """(folder, sorted file names) for `top` and every folder below it, symlinked folders included,
+    each real folder once; _Unlisted(folder) for a folder that cannot be listed."""
+    visited: set = set()
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        ident = _identity(folder)
+        if ident in visited:
+            continue
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            yield _Unlisted(folder)
+            continue
+        if ident is not None:
+            visited.add(ident)
+        files, subfolders = [], []
+        for e in entries:
+            try:
+                is_dir = e.is_dir()   # follows symlinks
+            except OSError:
+                is_dir = False
+            (subfolders if is_dir else files).append(e.name)
+        yield folder, files
+        stack.extend(folder / name for name in reversed(subfolders))
+
+
+def _picked_up(path) -> bool:
+    """Would find_inputs read this file when it searches a folder holding it?"""
+    name = Path(path).name
+    return not name.startswith("~$") and not name.lower().endswith(SKIP_SUFFIXES) \
+        and Path(path).suffix.lower() in FOLDER_SUFFIXES
+
+
+def _identity(path):
+    """(device, inode) of what `path` points to, or None when it cannot be looked at."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino)
 
 
 # Reading (in worker processes) ---------------------------------------------------------------------
@@ -270,15 +332,19 @@ _WORKER_NOTE: str | None = None
 
 
 def _limit_memory():
-    """Worker start-up: the default SIGTERM (the command line's handler is for the main process), and
-    the memory cap; a cap that cannot be set is remembered and reported, never silently skipped."""
+    """Worker start-up: the default SIGTERM and no SIGINT (the command line's handlers are for the main
+    process, which stops the workers itself: Ctrl+C reaches the whole process group); death with the
+    parent, so a killed merge leaves no worker behind; and the memory cap (a cap that cannot be set is
+    remembered and reported, never silently skipped)."""
     import signal
 
     global _WORKER_NOTE
     try:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     except (ValueError, OSError):
         pass
+    _die_with_parent()
     _WORKER_NOTE = set_memory_limit()
 
 
@@ -297,6 +363,39 @@ def set_memory_limit(limit: int = WORKER_MEMORY_LIMIT) -> str | None:
     except (AttributeError, ValueError, OSError) as exc:
         return f"{type(exc).__name__}: {exc}"
     return None
+
+
+def _die_with_parent():
+    """Linux: SIGKILL this process when its parent ends (PR_SET_PDEATHSIG), even by SIGKILL."""
+    import sys
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+        parent = os.getppid()
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)    # 1 = PR_SET_PDEATHSIG
+        if os.getppid() != parent:                     # the parent ended before the call took effect
+            os._exit(1)
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
+def _stop_workers(pool) -> None:
+    """End a pool's workers now (SIGKILL), whatever they are doing: blocked on I/O, or deep in a file.
+    Used when the run is interrupted; shutdown() alone would wait for the files in flight."""
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            proc.kill()
+        except (OSError, ValueError, AttributeError):
+            pass
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            proc.join(timeout=1)
+        except (OSError, ValueError, AttributeError, AssertionError):
+            pass
 
 
 def read_one(index: int, path: str, message_lang: str) -> FileRows:
@@ -454,14 +553,18 @@ def read_all(paths: list[Path], lang: str, jobs: int, on_result: Callable[[FileR
         in_flight = {}
         try:
             with _pool(jobs) as pool:
-                while pending or in_flight:
-                    while pending and len(in_flight) < jobs * IN_FLIGHT_PER_WORKER:
-                        a = pending.pop()
-                        in_flight[pool.submit(_read_job, a)] = a
-                    done = next(iter(_as_completed(in_flight)))
-                    rows = done.result()  # may raise BrokenProcessPool: `done` stays in flight, retried
-                    del in_flight[done]
-                    on_result(rows)
+                try:
+                    while pending or in_flight:
+                        while pending and len(in_flight) < jobs * IN_FLIGHT_PER_WORKER:
+                            a = pending.pop()
+                            in_flight[pool.submit(_read_job, a)] = a
+                        done = next(iter(_as_completed(in_flight)))
+                        rows = done.result()  # may raise BrokenProcessPool: `done` stays in flight, retried
+                        del in_flight[done]
+                        on_result(rows)
+                except (KeyboardInterrupt, SystemExit):   # Ctrl+C, SIGTERM: stop now, not after the files in flight
+                    _stop_workers(pool)
+                    raise
         except BrokenProcessPool:
             # A worker died (e.g. out of memory on a hostile file). Retry what was in flight one by one
             # in isolation, so the culprit is named and the others still get read.
@@ -487,7 +590,11 @@ def _as_completed(futures):
 def _isolated(a) -> FileRows:
     try:
         with _pool(1) as pool:
-            return pool.submit(_read_job, a).result()
+            try:
+                return pool.submit(_read_job, a).result()
+            except (KeyboardInterrupt, SystemExit):
+                _stop_workers(pool)
+                raise
     except BrokenProcessPool:
         index, path, lang, source, keep_rows, _ = a
         return render(_unreadable(index, path, "crashed", 0.0, lang), source, lang, keep_rows)
@@ -504,6 +611,7 @@ class MergeResult:
     invalid: int = 0
     unreadable: int = 0
     superseded: int = 0
+    superseded_invalid: int = 0       # of the superseded, those that were not valid themselves
     csv_files: list[str] = field(default_factory=list)
     # Problems of the run itself, not of a file (a worker that could not cap its memory), in the
     # register's language: for the operator.
@@ -516,12 +624,20 @@ class MergeResult:
 
     @property
     def ok(self) -> bool:
-        return self.invalid == 0 and self.unreadable == 0
+        """Every file found was valid (a superseded one too), and there was at least one."""
+        return self.files > 0 and self.invalid == 0 and self.unreadable == 0 and self.superseded_invalid == 0
+
+    @property
+    def written(self) -> bool:
+        """The register (and CSVs) were written; an empty run writes nothing."""
+        return self.files > 0
 
     def to_dict(self) -> dict:
         out = {"files": self.files, "valid": self.valid, "invalid": self.invalid,
                "unreadable": self.unreadable, "superseded": self.superseded,
-               "output": self.output, "csv": self.csv_files, "warnings": self.warnings}
+               "superseded_invalid": self.superseded_invalid, "written": self.written,
+               "output": display_path(self.output), "csv": [display_path(p) for p in self.csv_files],
+               "warnings": self.warnings}
         if self.expected is not None:
             out.update(expected=self.expected, received=self.received, missing=self.missing, late=self.late)
         return out
@@ -537,7 +653,13 @@ def merge(inputs, output, *, csv_dir=None, lang: str = "kk", jobs: int | None = 
     """
     from . import expected as round_check
 
+    started = time.time()
+    # Before any input is read: every output can be written and none of them is an input.
+    roster_path = getattr(roster, "path", roster)
+    check_merge_outputs(inputs, output, csv_dir, picked_up=_picked_up,
+                        also_read=[roster_path] if roster_path is not None else [])
     output = Path(output)
+    clean_stale([output.parent] + ([Path(csv_dir)] if csv_dir else []), started=started)
     if roster is not None and not hasattr(roster, "entries"):
         from .roster import load as load_roster
         roster = load_roster(roster)
@@ -547,6 +669,8 @@ def merge(inputs, output, *, csv_dir=None, lang: str = "kk", jobs: int | None = 
     heads: list = []
     jobs = jobs or os.cpu_count() or 1
     result = MergeResult(output=str(output), csv_dir=str(csv_dir) if csv_dir else None, files=len(paths))
+    if not paths:   # nothing to merge: an earlier register and its CSVs stay as they are
+        return result
     read_at = _dt.datetime.now().replace(microsecond=0)
     names = _display_names(paths)
 
@@ -592,7 +716,7 @@ class Spool:
     def __init__(self):
         self._stack = ExitStack()
         self.results = self._stack.enter_context(tempfile.TemporaryFile(prefix="esep-spool-"))
-        self.folder = self._stack.enter_context(tempfile.TemporaryDirectory(prefix="esep-rows-"))
+        self.folder = self._stack.enter_context(tempfile.TemporaryDirectory(prefix=spool_prefix("rows")))
         self._offsets: dict[int, int] = {}
         self._rows: dict[tuple[int, str], tuple[str, int, int, int]] = {}   # -> (file, offset, size, rows)
         self._meta: dict[int, tuple] = {}
@@ -714,7 +838,7 @@ def _write(spool_: Spool, output: Path, *, csv_dir, lang: str, names: list[str],
     final: dict[int, tuple[str, int, int]] = {}     # index -> (status, errors, warnings)
     renderers = _renderers(lang)
     with ExitStack() as stack:
-        tmpdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="esep-register-")))
+        tmpdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=spool_prefix("register"))))
         csv_writers = {}
         if csv_dir:
             for key, _, columns, csv_name in SHEETS + ((EXPECTED_CSV,) if round_ else ()):
@@ -741,6 +865,7 @@ def _write(spool_: Spool, output: Path, *, csv_dir, lang: str, names: list[str],
             extra = list(outcome.findings.get(i, ())) if outcome else []
             if superseded:
                 status = "superseded"
+                result.superseded_invalid += rows.status != "valid"
                 current = names[superseded_by[i]]
                 if i in identical:
                     extra.append(Finding("identical-resubmission", value=source, expected=current,
@@ -916,7 +1041,7 @@ def _display_names(paths: list[Path]) -> list[str]:
     out = []
     for p in paths:
         ap = os.path.abspath(p)
-        out.append(os.path.relpath(ap, common) if common else str(p))
+        out.append(display_path(os.path.relpath(ap, common) if common else str(p)))
     return out
 
 
