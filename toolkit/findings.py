@@ -307,9 +307,9 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
        "«{label}» ({cell}): saved result {value}, recomputed {expected}. esep uses the recomputed value; "
        "open the file in Excel and save it again."),
     _c("copy-not-written", "error", "the checked copy could not be written (the other files go on)",
-       "Тексерілген көшірме {value} жазылмады: {reason}. --out-dir арқылы басқа қалтаны көрсетіңіз "
+       "Тексерілген көшірме {value} жазылмады: {reason}. Көшірмелер үшін басқа қалтаны көрсетіңіз "
        "немесе бос орын мен рұқсаттарды тексеріп, қайта іске қосыңыз.",
-       "Проверенную копию не удалось записать в {value}: {reason}. Укажите другую папку через --out-dir "
+       "Проверенную копию не удалось записать в {value}: {reason}. Укажите другую папку для копий "
        "или проверьте свободное место и права доступа и запустите снова.",
        "The checked copy could not be written to {value}: {reason}. Give another folder with --out-dir, "
        "or check free space and permissions, and run again."),

@@ -58,9 +58,8 @@ _T = {   # code -> (kk, ru, en)
     "not-folder": ("{path} қалта бола алмайды: {blocker} — файл. Басқа қалтаны көрсетіңіз.",
                    "{path} не может быть папкой: {blocker} — это файл. Укажите другую папку.",
                    "{path} cannot be a folder: {blocker} is a file. Give another folder."),
-    "no-folder": ("{folder} қалтасы жоқ. Алдымен оны жасаңыз (mkdir -p {folder}) немесе бар қалтаны "
-                  "көрсетіңіз.",
-                  "Папки {folder} нет. Сначала создайте её (mkdir -p {folder}) или укажите существующую папку.",
+    "no-folder": ("{folder} қалтасы жоқ. Алдымен оны жасаңыз немесе бар қалтаны көрсетіңіз.",
+                  "Папки {folder} нет. Сначала создайте её или укажите существующую папку.",
                   "The folder {folder} does not exist. Create it first (mkdir -p {folder}) or give an existing "
                   "folder."),
     "not-writable": ("{folder} қалтасына жазу мүмкін емес: {reason}. Жазуға болатын қалтаны көрсетіңіз "
