@@ -211,7 +211,9 @@ def test_table_lines_are_named_by_their_number_and_cell(lang):
 # Words that must not stand for these concepts anywhere users look (the collisions).
 NOT_THESE = {
     "kk": [r"қабылданды", r"жарамды", r"\bнәтижелер\b", r"\bескерту(лер)?\b"],
-    "ru": [r"\bпринят\b", r"\bпредупр", r"\bинфо\b", r"сведений", r"требует исправлений", r"\bсубгрант"],
+    # «реестр» is the merged register only («сводный реестр»); the roster is a «перечень».
+    "ru": [r"\bпринят\b", r"\bпредупр", r"\bинфо\b", r"сведений", r"требует исправлений", r"\bсубгрант",
+           r"(?<!сводный )(?<!сводном )(?<!сводного )\bреестр"],
     "en": [r"ACCEPTED", r"\bvalid\b"],
 }
 
@@ -228,6 +230,10 @@ def _user_texts():
                     if c.key not in form.FIELD and c.key not in form.COMPUTED_BY_NAME)
     yield from register.SUMMARY_COLUMNS
     yield from ((f"status.{k}", t) for k, t in register.REPORT_STATUS.items())
+    from toolkit import roster
+    yield from ((f"roster.{k}", t) for k, t in roster.PROBLEMS.items())
+    yield "roster.sheet", roster.ROSTER_SHEET
+    yield "roster.next", roster.NEXT_STEP
 
 
 @pytest.mark.parametrize("lang", ("kk", "ru", "en"))

@@ -328,18 +328,18 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
        "This report (BIN {bin}, agreement {agreement}) was submitted again: current {current}, "
        "superseded {older}. Only the current one is in the register."),
     _c("not-in-roster", "warning", "a report whose BIN and agreement number are not in the roster",
-       "Бұл есеп (БСН {bin}, шарт {agreement}) раунд тізімінде жоқ. БСН мен шарт нөмірін шартпен "
-       "салыстырыңыз немесе шартты тізімге қосыңыз.",
-       "Этого отчёта (БИН {bin}, договор {agreement}) нет в реестре раунда. Сверьте БИН и номер договора "
-       "с договором или добавьте договор в реестр.",
+       "Бұл есеп (БСН {bin}, шарт № {agreement}) осы кезеңде есеп беретіндер тізбесінде жоқ. БСН мен шарт "
+       "нөмірін шартпен салыстырыңыз немесе шартты тізбеге қосыңыз.",
+       "Этого отчёта (БИН {bin}, договор № {agreement}) нет в перечне сдающих отчёт в этом раунде. Сверьте "
+       "БИН и номер договора с договором или добавьте договор в перечень.",
        "This report (BIN {bin}, agreement {agreement}) is not in the round's roster. Check the BIN and the "
        "agreement number against the agreement, or add the agreement to the roster."),
     _c("roster-mismatch", "error", "a header field differs from the roster (error: BIN, agreement number "
        "and date, grant amount; warning: period, region; info: names)",
-       "«{label}» тізімдегіден өзгеше: есепте {value}, тізімде {expected}. Шарттағы мәнді жазыңыз "
-       "немесе тізімді түзетіңіз.",
-       "«{label}» отличается от реестра: в отчёте {value}, в реестре {expected}. Укажите значение из "
-       "договора или исправьте реестр.",
+       "«{label}» тізбедегіден өзгеше: есепте {value}, тізбеде {expected}. Шарттағы мәнді жазыңыз "
+       "немесе тізбені түзетіңіз.",
+       "«{label}» отличается от перечня: в отчёте {value}, в перечне {expected}. Укажите значение из "
+       "договора или исправьте перечень.",
        "«{label}» differs from the roster: {value} in the report, {expected} in the roster. Type the value "
        "from the agreement, or correct the roster."),
     _c("identical-resubmission", "info", "the same file (same SHA-256) submitted twice; counted once",

@@ -20,7 +20,9 @@ from . import form, values
 from .form import Text
 
 MAX_ROSTER_BYTES = 20 * 1024 * 1024     # a roster of 10 000 agreements is ~3 MB
-ROSTER_SHEET = Text("Тізім", "Реестр", "Roster")
+# The roster is «тізбе» / «перечень» everywhere: «тізім» / «список» is a drop-down list and
+# «тізілім» / «реестр» the merged register (toolkit.vocabulary.TERMS).
+ROSTER_SHEET = Text("Тізбе", "Перечень", "Roster")
 
 
 @dataclass(frozen=True)
@@ -110,23 +112,23 @@ PROBLEMS = {
                 "invalid BIN (12 digits, check digit)"),
     "amount": Text("сан емес немесе 0-ден кіші", "не число или меньше 0", "not a number, or below 0"),
     "choice": Text("тізімде жоқ мән", "значения нет в списке", "not one of the list's values"),
-    "duplicate": Text("бұл шарт ({value}) тізімде екі рет бар: {other}-жолды қараңыз",
-                      "этот договор ({value}) указан в реестре дважды: см. строку {other}",
+    "duplicate": Text("бұл шарт ({value}) тізбеде екі рет бар: {other}-жолды қараңыз",
+                      "этот договор ({value}) указан в перечне дважды: см. строку {other}",
                       "this agreement ({value}) is listed twice: see row {other}"),
     "period": Text("кезеңнің соңы басынан ерте", "конец периода раньше начала", "period ends before it starts"),
     "column": Text("міндетті баған жоқ: {label}", "нет обязательного столбца: {label}",
                    "a required column is missing: {label}"),
     "header": Text("бағанның тақырыбы екі рет кездеседі", "заголовок столбца повторяется",
                    "a column heading appears twice"),
-    "empty": Text("тізімде бірде-бір жол жоқ", "в реестре нет ни одной строки", "the roster has no rows"),
+    "empty": Text("тізбеде бірде-бір жол жоқ", "в перечне нет ни одной строки", "the roster has no rows"),
     "file": Text("файлды оқу мүмкін емес: {value}", "файл нельзя прочитать: {value}",
                  "the file cannot be read: {value}"),
     "encoding": Text("CSV UTF-8 кодталмаған: «CSV UTF-8» ретінде сақтаңыз",
                      "CSV не в кодировке UTF-8: сохраните как «CSV UTF-8»",
                      "the CSV is not UTF-8: save it as 'CSV UTF-8'"),
 }
-NEXT_STEP = Text("Тізімді түзетіп, команданы қайта іске қосыңыз.",
-                 "Исправьте реестр и запустите команду снова.",
+NEXT_STEP = Text("Тізбені түзетіп, команданы қайта іске қосыңыз.",
+                 "Исправьте перечень и запустите команду снова.",
                  "Fix the roster and run the command again.")
 
 

@@ -110,6 +110,9 @@ TERMS = {
     "template": Text("есеп үлгісі", "шаблон отчёта", "report template"),
     "checked_copy": Text("тексерілген көшірме", "проверенная копия", "checked copy"),
     "register": Text("жиынтық тізілім", "сводный реестр", "register"),
+    # Who must report in a round (esep roster-template, merge --roster): not the register, not a list.
+    "roster": Text("тізбе", "перечень", "roster"),
+    "list": Text("ашылмалы тізім", "раскрывающийся список", "drop-down list"),
 }
 
 # Sheet titles esep writes (the form's own sheets are in form.SHEETS). <= 31 characters, no []:*?/\.
@@ -170,7 +173,7 @@ def merge_line(files: int, by_status: dict, output, lang: str) -> str:
 
 
 ROSTER = {
-    "title": Text("Тізім бойынша", "По списку", "Roster"),
+    "title": Text("Тізбе бойынша", "По перечню", "Roster"),
     "expected": Text("күтілгені", "ожидалось", "expected"),
     "received": Text("тапсырылғаны", "сдано", "received"),
     "missing": Text("тапсырылмағаны", "не сдано", "missing"),
