@@ -244,7 +244,7 @@ def F(name, kk, ru, en, type="text", required="", options="", hint=None, width=1
     return Field(name, Text(kk, ru, en), type, required, options, hint, width)
 
 
-HEADER_FIELDS: tuple[Field, ...] = (
+_HEADER_FIELDS: tuple[Field, ...] = (
     F("report_type", "Есеп түрі (аралық / қорытынды)", "Вид отчёта (промежуточный / итоговый)",
       "Report type (interim / final)", "choice", "always", "report_type"),
     F("agreement_no", "Шарттың нөмірі", "Номер договора", "Agreement number"),
@@ -311,7 +311,7 @@ IND_COMPUTED: tuple[Computed, ...] = (
              ("ind_fact", "ind_plan", "ind_operator")),
 )
 
-INDICATORS = Table(
+_INDICATORS = Table(
     "ind", Text("Іс-шаралар және индикаторлар", "Мероприятия и индикаторы",
                 "Activities and indicators"),
     sheet="indicators", header_row=5, first_row=6, capacity=150,
@@ -326,7 +326,7 @@ INDICATORS = Table(
         "One row per indicator line; blank task/activity means same as above."),
 )
 
-DEVIATION_NOTE = F(
+_DEVIATION_NOTE = F(
     "deviation_note",
     "Жоспарланған нәтижелердің алынған нәтижелерге сәйкестігі / жоспардан ауытқудың негіздемесі",
     "Соответствие полученных результатов запланированным / обоснование отклонения от плана",
@@ -376,8 +376,8 @@ def _impact_fields() -> tuple[Field, ...]:
     return tuple(out)
 
 
-IMPACT_FIELDS = _impact_fields()
-IMPACT_COMPUTED: tuple[Computed, ...] = tuple(
+_IMPACT_FIELDS = _impact_fields()
+_IMPACT_COMPUTED: tuple[Computed, ...] = tuple(
     Computed(f"calc_impact_{row.key}_percent", Text("Орындалуы, %", "Выполнение, %", "Achievement, %"),
              "percent", (row.fact, row.plan)) for row in IMPACT_ROWS
 ) + (
@@ -397,7 +397,7 @@ IMPACT_COMPUTED: tuple[Computed, ...] = tuple(
 
 # Participant statistics -----------------------------------------------------------------------------
 
-STATS_FIELDS: tuple[Field, ...] = (
+_STATS_FIELDS: tuple[Field, ...] = (
     F("stats_gender_total", "Жобаға қатысушылардың саны барлығы", "Всего участников проекта",
       "Participants, total", "count"),
     F("stats_male", "Ерлер", "Мужчины", "Men", "count"),
@@ -437,16 +437,16 @@ STATS_GROUPS: tuple[StatsGroup, ...] = (
                "stats_gender_total", ("stats_male", "stats_female"), "gender-sum"),
     StatsGroup("cat", Text("Санаттар бойынша әлеуметтік дәрежесі", "Социальный статус по категориям",
                            "Social categories"),
-               "stats_cat_total", tuple(f.name for f in STATS_FIELDS
+               "stats_cat_total", tuple(f.name for f in _STATS_FIELDS
                                         if f.name.startswith("stats_cat_") and f.name != "stats_cat_total"),
                "category-sum"),
     StatsGroup("age", Text("Жас көрсеткіші", "Возрастной показатель", "Age"),
-               "stats_age_total", tuple(f.name for f in STATS_FIELDS
+               "stats_age_total", tuple(f.name for f in _STATS_FIELDS
                                         if f.name.startswith("stats_age_") and f.name != "stats_age_total"),
                "age-sum"),
 )
 
-STATS_COMPUTED: tuple[Computed, ...] = tuple(
+_STATS_COMPUTED: tuple[Computed, ...] = tuple(
     c for g in STATS_GROUPS for c in (
         Computed(f"calc_stats_{g.key}_sum", Text("Бөлінісінің қосындысы", "Сумма по разбивке",
                                                   "Sum of the breakdown"), "sum", g.parts),
@@ -459,7 +459,7 @@ STATS_COMPUTED: tuple[Computed, ...] = tuple(
 
 # Partners and sub-grants ----------------------------------------------------------------------------
 
-PARTNERS = Table(
+_PARTNERS = Table(
     "partner", Text("Әлеуметтік жобаның серіктестері", "Партнёры социального проекта", "Partners"),
     sheet="partners", header_row=4, first_row=5, capacity=30,
     columns=(
@@ -479,7 +479,7 @@ PARTNERS = Table(
         "Suppliers of logistics, catering or travel are not partners."),
 )
 
-SUBGRANTS = Table(
+_SUBGRANTS = Table(
     "subgrant", Text("Шағын гранттар", "Малые гранты", "Small grants"),
     sheet="subgrants", header_row=4, first_row=5, capacity=50,
     columns=(
@@ -496,15 +496,15 @@ SUBGRANTS = Table(
               "Необязательно: заполняется, если проект выдавал малые гранты.",
               "Optional: fill in when the project gave small grants."),
 )
-SUBGRANT_TOTAL = Computed("calc_subgrant_total", Text("Барлығы, теңге", "Итого, тенге", "Total, tenge"),
+_SUBGRANT_TOTAL = Computed("calc_subgrant_total", Text("Барлығы, теңге", "Итого, тенге", "Total, tenge"),
                           "column_sum", ("subgrant_amount",))
 
-TABLES: tuple[Table, ...] = (INDICATORS, PARTNERS, SUBGRANTS)
+_TABLES: tuple[Table, ...] = (_INDICATORS, _PARTNERS, _SUBGRANTS)
 
 
 # Narratives -----------------------------------------------------------------------------------------
 
-NARRATIVES: tuple[Field, ...] = (
+_NARRATIVES: tuple[Field, ...] = (
     F("text_activities", "1. Әлеуметтік жоба шеңберіндегі іс-шараларды сипаттаңыз",
       "1. Опишите мероприятия в рамках социального проекта", "1. Activities", "longtext", "final"),
     F("text_goal", "2. Мақсатқа жету (фактілер мен дәлелдер)",
@@ -539,7 +539,7 @@ INTERIM_OPTIONAL = frozenset({"text_change", "text_success_story", "text_long_te
 
 # The signature block at the end of the report, as in the official form (template 1.1.0 on). Optional:
 # the paper is signed by hand; a blank name means the head given in the header.
-SIGNATURE_FIELDS: tuple[Field, ...] = (
+_SIGNATURE_FIELDS: tuple[Field, ...] = (
     F("sign_position", "Басшының лауазымы", "Должность руководителя", "Head's position",
       hint=Text("мысалы: төраға, директор", "например: председатель, директор",
                 "e.g. chair, director")),
@@ -551,7 +551,7 @@ SIGNATURE_FIELDS: tuple[Field, ...] = (
     F("sign_date", "Қол қойылған күні", "Дата подписания", "Date signed", "date"),
 )
 
-META_FIELDS: tuple[Field, ...] = (
+_META_FIELDS: tuple[Field, ...] = (
     F("meta_template_id", "template_id", "template_id", "template_id"),
     F("meta_template_version", "template_version", "template_version", "template_version"),
     F("meta_lang", "lang", "lang", "lang"),
@@ -722,6 +722,8 @@ GUIDE: tuple[tuple[str, Text], ...] = (
 # Layout: where every field and formula lives ---------------------------------------------------------
 # These cells are the fallback the reader uses when defined names are missing, so they are part of the
 # template version: change them only with a version bump.
+# The sections above declare fields and formulas without cells (_HEADER_FIELDS, _TABLES, ...); this one
+# places them and binds each public constant (HEADER_FIELDS, TABLES, ...) once, with its cells.
 
 HEADER_FIRST_ROW = 4          # header sheet: label in A, input in B, hint in C
 IND_DEVIATION_ROW = 3         # indicators sheet: deviation_note in B3 (merged B3:P3)
@@ -736,7 +738,7 @@ def _place(f, sheet: str, cell: str, last: str = ""):
 
 def _layout_tables() -> tuple[Table, ...]:
     out = []
-    for table in TABLES:
+    for table in _TABLES:
         cols = []
         comp = []
         # Column A holds the row number; inputs start at B. Computed columns of the indicator table go
@@ -756,27 +758,27 @@ def _layout_tables() -> tuple[Table, ...]:
 
 
 INDICATORS, PARTNERS, SUBGRANTS = TABLES = _layout_tables()
-SUBGRANT_TOTAL = _place(SUBGRANT_TOTAL, "subgrants",
+SUBGRANT_TOTAL = _place(_SUBGRANT_TOTAL, "subgrants",
                         f"{next(f for f in SUBGRANTS.columns if f.name == 'subgrant_amount').cell[0]}"
                         f"{SUBGRANTS.last_row + 1}")
 
-HEADER_FIELDS = tuple(_place(f, "header", f"B{HEADER_FIRST_ROW + i}") for i, f in enumerate(HEADER_FIELDS))
-DEVIATION_NOTE = _place(DEVIATION_NOTE, "indicators", f"B{IND_DEVIATION_ROW}")
+HEADER_FIELDS = tuple(_place(f, "header", f"B{HEADER_FIRST_ROW + i}") for i, f in enumerate(_HEADER_FIELDS))
+DEVIATION_NOTE = _place(_DEVIATION_NOTE, "indicators", f"B{IND_DEVIATION_ROW}")
 
 IMPACT_FIELDS = tuple(
     _place(f, "impact", f"{'D' if f.name.endswith('_plan') else 'E'}{IMPACT_FIRST_ROW + i // 2}")
-    for i, f in enumerate(IMPACT_FIELDS))
+    for i, f in enumerate(_IMPACT_FIELDS))
 _budget_row = IMPACT_FIRST_ROW + len(IMPACT_ROWS) + 1
 IMPACT_COMPUTED = tuple(
     _place(c, "impact", f"F{IMPACT_FIRST_ROW + i}") if c.kind == "percent"
     else _place(c, "impact", f"E{_budget_row + ['calc_budget_total', 'calc_budget_grant', 'calc_budget_diff'].index(c.name)}")
-    for i, c in enumerate(IMPACT_COMPUTED))
+    for i, c in enumerate(_IMPACT_COMPUTED))
 
 
 def _layout_stats():
-    fields = {f.name: f for f in STATS_FIELDS}
+    fields = {f.name: f for f in _STATS_FIELDS}
     placed, comp = [], []
-    by_name = {c.name: c for c in STATS_COMPUTED}
+    by_name = {c.name: c for c in _STATS_COMPUTED}
     for g in STATS_GROUPS:
         row = STATS_LAYOUT[g.key]
         for i, name in enumerate((g.total,) + g.parts):
@@ -788,13 +790,13 @@ def _layout_stats():
 
 
 STATS_FIELDS, STATS_COMPUTED = _layout_stats()
-NARRATIVES = tuple(_place(f, "narratives", f"B{NARRATIVE_FIRST_ROW + i}") for i, f in enumerate(NARRATIVES))
+NARRATIVES = tuple(_place(f, "narratives", f"B{NARRATIVE_FIRST_ROW + i}") for i, f in enumerate(_NARRATIVES))
 # Signature block below the narratives: a heading row, position, name, the signature line, date, seal.
 SIGNATURE_FIRST_ROW = NARRATIVE_FIRST_ROW + len(NARRATIVES) + 2
 _SIGNATURE_ROWS = {"sign_position": 0, "sign_name": 1, "sign_date": 3}   # row 2: signature line; 4: seal
 SIGNATURE_FIELDS = tuple(_place(f, "narratives", f"B{SIGNATURE_FIRST_ROW + _SIGNATURE_ROWS[f.name]}")
-                         for f in SIGNATURE_FIELDS)
-META_FIELDS = tuple(_place(f, "meta", f"B{i + 1}") for i, f in enumerate(META_FIELDS))
+                         for f in _SIGNATURE_FIELDS)
+META_FIELDS = tuple(_place(f, "meta", f"B{i + 1}") for i, f in enumerate(_META_FIELDS))
 
 
 # Lookups --------------------------------------------------------------------------------------------
