@@ -134,30 +134,31 @@ def validate(files, lang, as_json, out_dir, no_copy):
 
 
 class _Progress:
-    """Files done, errors so far and time left, on stderr when it is a terminal."""
+    """merge's progress(done, total, errors) shown with click's progress bar (files done, time left)
+    and the files with problems so far, on stderr."""
 
-    def __init__(self):
-        import time
+    LABEL = {"kk": "Файлдар оқылуда", "ru": "Чтение файлов", "en": "Reading files"}
+    PROBLEMS = {"kk": "мәселесі бар: {n}", "ru": "с замечаниями: {n}", "en": "with problems: {n}"}
 
-        self.clock = time.monotonic
-        self.start = self.clock()
-        self.last = 0.0
+    def __init__(self, lang: str = "en"):
+        self.lang = lang
+        self.bar = None
 
     def __call__(self, done, total, errors):
-        now = self.clock()
-        if done < total and now - self.last < 0.2:
-            return
-        self.last = now
-        rate = done / max(now - self.start, 1e-6)
-        left = (total - done) / rate if rate else 0
-        width = 30
-        filled = int(width * done / total) if total else width
-        bar = "#" * filled + "-" * (width - filled)
-        sys.stderr.write(f"\r[{bar}] {done}/{total} files, {errors} with problems, "
-                         f"{int(left) // 60}:{int(left) % 60:02d} left ")
-        if done == total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.LABEL[self.lang], file=sys.stderr,
+                                         show_pos=True, show_eta=True,
+                                         item_show_func=lambda n: None if n is None
+                                         else self.PROBLEMS[self.lang].format(n=n))
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos, errors)
+        if done >= total:
+            self.close()
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 @cli.command()
@@ -198,12 +199,16 @@ def merge(inputs, output, csv_dir, lang, jobs, as_json, roster):
     from toolkit.register import merge as merge_files
 
     loaded = _load_roster(roster, lang) if roster else None
-    progress = _Progress() if sys.stderr.isatty() and not as_json else None
+    # Only on a terminal: off one, click's bar would still print its label once.
+    progress = _Progress(lang) if sys.stderr.isatty() and not as_json else None
     try:
         result = merge_files(inputs, output, csv_dir=csv_dir, lang=lang, jobs=jobs, progress=progress,
                              roster=loaded)
     except OutputProblem as problem:   # found before any input was read; nothing written
         raise click.UsageError(_problem_text(problem, lang)) from None
+    finally:
+        if progress:
+            progress.close()
     if not result.written:
         click.echo(_problem_text(_NothingFound(inputs), lang), err=True)
     if as_json:

@@ -116,3 +116,22 @@ def test_terminal_speaks_the_users_language(tmp_path, lang):
             text = line.split(": ", 1)[1] if not line.startswith("  ") else line
             text = re.sub(r"\[[a-z-]+\]|«[^»]*»|\S+![A-Z]+\d+|\([A-Z]+\d+\)|\S+\.xlsx|--no-copy", "", text)
             assert not _latin_words(text, lang), line
+
+
+def test_merge_progress_is_clicks_bar_with_time_left_and_problems(monkeypatch):
+    import io
+
+    import cli as cli_module
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr(cli_module.sys, "stderr", screen)
+    progress = cli_module._Progress("ru")
+    for done, errors in ((1, 0), (2, 1), (3, 1)):
+        progress(done, 3, errors)
+    shown = screen.getvalue()
+    assert "Чтение файлов" in shown and "3/3" in shown and "с замечаниями: 1" in shown
+    assert progress.bar is None          # closed at the last file
