@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The project's test command (README quickstart, and .ci/run): installs what the tests need, then runs them.
-# - Python packages: esep itself with its test extra (pytest, hypothesis, openpyxl) and bench extra (pandas).
+# - Python packages: esep itself with its test extra (pytest, hypothesis, openpyxl, Playwright, httpx), bench
+#   extra (pandas) and serve extra (Starlette, uvicorn, python-multipart: `esep serve`).
+# - Chromium (Debian chromium) for the browser tests of `esep serve`, driven by Playwright through
+#   executable_path=/usr/bin/chromium (Playwright's own browser download is not needed).
 # - LibreOffice headless (Debian libreoffice-calc-nogui) for the tests that recalculate and convert
 #   workbooks as a real spreadsheet program; installed when missing and we are root, else those tests skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python3 -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+python3 -m pip install --quiet --disable-pip-version-check -e '.[test,bench,serve]'
 
 if ! command -v soffice >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -15,6 +18,16 @@ if ! command -v soffice >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null
   else
     echo "LibreOffice not found and cannot install it (not root): its tests will be skipped" >&2
+  fi
+fi
+
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Chromium for the browser tests of esep serve..." >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  else
+    echo "Chromium not found and cannot install it (not root): the browser tests will be skipped" >&2
   fi
 fi
 
