@@ -311,6 +311,58 @@ def issue_cmd(roster, out_dir, lang, password, as_json):
     sys.exit(0)
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (127.0.0.1: this machine only; put a reverse proxy in front for HTTPS).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--inbox", type=click.Path(file_okay=False), default=None,
+              help="Intake mode: store submissions accepted with a right access code in this folder.")
+@click.option("--codes", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Intake mode: access-codes.csv written by `esep issue`.")
+@click.option("--roster", type=click.Path(exists=True), default=None,
+              help="Intake mode: the round's roster (for the operator's later `esep merge --roster`).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes that check files (default: the machine's cores).")
+@click.option("--queue", type=click.IntRange(min=0), default=16, show_default=True,
+              help="Requests that may wait for a worker; more are answered 503 with Retry-After.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Hard time limit of one check, in seconds.")
+@click.option("--memory", "memory_mb", type=click.IntRange(min=64), default=1024, show_default=True,
+              help="Memory (address space) limit of each worker, in MiB.")
+def serve(host, port, inbox, codes, roster, workers, queue, timeout, memory_mb):
+    """Serve the self-check page (Kazakh and Russian), the JSON API and, with --inbox, intake.
+
+    Self-check: NGOs open the page, drop their workbook and see every finding; they download the
+    checked copy. Nothing is stored. Intake (--inbox DIR --codes access-codes.csv): a right access
+    code stores the workbook in DIR with a receipt; `esep merge DIR` builds the register.
+
+    \b
+    Examples:
+        esep serve
+        esep serve --host 0.0.0.0 --port 8080
+        esep serve --inbox inbox/ --roster roster.xlsx --codes issued/access-codes.csv
+    """
+    if (inbox is None) != (codes is None) or (roster is not None and inbox is None):
+        raise click.UsageError("intake mode needs both --inbox and --codes (--roster only with them)")
+    try:
+        from toolkit.web.app import Config, run
+    except ImportError as exc:
+        raise click.ClickException(f"the web server is an optional part: pip install 'esep[serve]' ({exc})")
+    from pathlib import Path
+
+    from toolkit.web.intake import CodesError
+
+    config = Config(queue=queue, timeout=timeout, memory=memory_mb * 1024 * 1024,
+                    inbox=Path(inbox) if inbox else None, codes=Path(codes) if codes else None,
+                    roster=Path(roster) if roster else None)
+    if workers:
+        config.workers = workers
+    try:
+        run(config, host=host, port=port)
+    except CodesError as exc:
+        raise click.ClickException(str(exc))
+
+
 class _NothingFound:
     """The message of a merge that found no workbook (shaped like outputs.OutputProblem)."""
     TEXT = ("{inputs} ішінен бірде-бір жұмыс кітабы (.xlsx, .xlsm, .xls, .xlsb, .ods) табылмады; ештеңе "

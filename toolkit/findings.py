@@ -426,6 +426,18 @@ UNREADABLE_REASONS: dict[str, tuple[str, str, str]] = {
                        "файл не проверен из-за внутренней ошибки esep; передайте файл разработчикам esep",
                        "esep could not check this file because of an error in esep itself; please send the "
                        "file to the esep developers"),
+    "too-much-memory": ("файлды тексеруге рұқсат етілгеннен көп жад қажет болды; файлды Excel-де ашып, .xlsx "
+                        "ретінде қайта сақтаңыз",
+                        "для проверки файла понадобилось больше памяти, чем разрешено; откройте файл в Excel "
+                        "и сохраните заново как .xlsx",
+                        "checking the file needed more memory than allowed; open it in Excel and save it "
+                        "again as .xlsx"),
+    "timeout": ("тексеру тым ұзаққа созылып, тоқтатылды; файлды Excel-де ашып, .xlsx ретінде қайта сақтап, "
+                "қайта жіберіңіз",
+                "проверка заняла слишком много времени и была остановлена; откройте файл в Excel, сохраните "
+                "заново как .xlsx и отправьте снова",
+                "the check took too long and was stopped; open the file in Excel, save it again as .xlsx and "
+                "send it again"),
 }
 
 TYPE_WORDS = {
