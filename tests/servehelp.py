@@ -5,6 +5,7 @@ its "Uvicorn running on" line, then /api/health."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import subprocess
@@ -19,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "workbook_templates" / "examples" / "final_report_2024_kk.xlsx"
 SEED_BIN = "240540001232"
 SEED_AGREEMENT = "94"
+SEED_SHA256 = hashlib.sha256(SEED.read_bytes()).hexdigest()
 START_TIMEOUT = 60          # seconds: an upper bound for start-up on a loaded machine, never a wait
 
 
@@ -121,3 +123,10 @@ def write_codes(path: Path, rows) -> Path:
     lines = ["agreement_no,org_bin,org_name,file,access_code"] + [",".join(r) for r in rows]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
     return path
+
+
+def seed_result():
+    """The library's own result for the seed example: what every page and answer must show."""
+    from toolkit import validation
+
+    return validation.validate(SEED)

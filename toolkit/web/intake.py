@@ -27,19 +27,7 @@ from .. import __version__
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODES_HEADER = ("agreement_no", "org_bin", "org_name", "file", "access_code")
 
-try:                                    # the one normalisation of agreement numbers (issue #10)
-    from ..values import agreement_key
-except ImportError:                     # pragma: no cover - until toolkit.values carries it
-    _LOOKALIKES = str.maketrans("АВЕКМНОРСТУХІ", "ABEKMHOPCTYXI")
-    _PREFIX = re.compile(r"^(?:№|NO\.?|N(?=[\s.\d]))\s*\.?")
-    _DROP = re.compile(r"[\s\-\u2010-\u2015\u2212№]+")
-
-    def agreement_key(text) -> str:
-        """Agreement number for matching: «№», "No", "N", spaces, dashes and case ignored, Cyrillic
-        letters that look like Latin ones folded ("№ 94", "№94", " 94 " -> "94")."""
-        s = str(text or "").strip().upper().translate(_LOOKALIKES)
-        s = _PREFIX.sub("", s)
-        return _DROP.sub("", s)
+from ..values import agreement_key                # the one normalisation of agreement numbers
 
 
 class CodesError(ValueError):
