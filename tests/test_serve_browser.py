@@ -18,7 +18,8 @@ pytest.importorskip("starlette")
 sync_api = pytest.importorskip("playwright.sync_api")
 
 from servehelp import SEED, SEED_BIN, cli_server, seed_result, write_codes   # noqa: E402
-from toolkit.checked import UI                                                # noqa: E402
+from toolkit.web.pages import astana_time  # noqa: E402
+from toolkit.web.texts import banner                                          # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -32,7 +33,7 @@ pytestmark = [pytest.mark.browser,
 
 
 def expected_banner(lang):
-    return UI["accepted" if seed_result().valid else "rejected"].get(lang)
+    return banner(seed_result().valid, lang)
 
 
 def first_sheet_finding():
@@ -82,8 +83,8 @@ def test_check_the_seed_report_and_read_every_finding(site, page):
     result = seed_result()
     assert banner.inner_text() == expected_banner("kk")
     counts = page.locator(".counts li").all_inner_texts()
-    assert counts == [f"{result.counts['error']} Қателер", f"{result.counts['warning']} Ескертулер",
-                      f"{result.counts['info']} Ақпарат"]
+    assert counts == [f"Қате: {result.counts['error']}", f"Ескертпе: {result.counts['warning']}",
+                      f"Мәлімет үшін: {result.counts['info']}"]
     assert len(result.findings) > 20
     assert page.locator(".findings li").count() == len(result.findings)   # every finding, not the first few
     on_header = [f for f in result.findings if f.sheet == "Жалпы мәліметтер"]
@@ -138,7 +139,7 @@ def test_a_non_workbook_gets_a_clear_message(site, page):
         {"name": "есеп.xlsx", "mimeType": "text/csv", "buffer": "БСН;шарт\n240540001232;94\n".encode()})
     banner = page.locator("#result .banner")
     banner.wait_for()
-    assert banner.inner_text().startswith("ФАЙЛ ОҚЫЛМАДЫ")
+    assert banner.inner_text().startswith("ОҚЫЛМАДЫ:")
     message = page.locator(".findings .msg").inner_text()
     assert "Excel файлы емес" in message and ".xlsx" in message
 
@@ -162,9 +163,9 @@ def test_submit_with_a_wrong_then_the_right_code(site, page):
     assert len(names) == 2 and names[1] == names[0] + ".receipt.json"
     receipt = json.loads((inbox / names[1]).read_text(encoding="utf-8"))
     text = page.locator("#result").inner_text()
-    assert receipt["sha256"] in text and receipt["received_at"].replace("T", " ").rstrip("Z") in text
+    assert receipt["sha256"] in text and astana_time(receipt["received_at"]) in text
     assert expected_banner("kk") in text
-    assert f"{seed_result().counts['warning']} Ескертулер" in page.locator(".counts").inner_text()
+    assert f"Ескертпе: {seed_result().counts['warning']}" in page.locator(".counts").inner_text()
     assert not any(CODE in line or "AAAABBBBCCCC" in line for line in lines)     # codes never logged
 
 

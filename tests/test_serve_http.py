@@ -27,6 +27,7 @@ from servehelp import (ROOT, SEED, SEED_AGREEMENT, SEED_BIN, SEED_SHA256, InProc
 from toolkit import package, validation                   # noqa: E402
 from toolkit.web import intake                            # noqa: E402
 from toolkit.web.app import Config                        # noqa: E402
+from toolkit.web.pages import astana_time  # noqa: E402
 from toolkit.web.texts import t                           # noqa: E402
 
 MISBEHAVING = "servejobs:misbehaving"
@@ -289,7 +290,7 @@ def test_intake_wrong_code_refused_right_code_stored(intake_server, caplog):
     assert data["sha256"] == SEED_SHA256 and data["org_bin"] == SEED_BIN
     assert data["agreement_no"] == SEED_AGREEMENT and data["original_name"] == "final_report_2024_kk.xlsx"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", data["received_at"])
-    assert data["received_at"].replace("T", " ").rstrip("Z") in r.text and data["sha256"] in r.text
+    assert astana_time(data["received_at"]) in r.text and data["sha256"] in r.text
     logged = "\n".join(rec.getMessage() for rec in caplog.records)
     assert CODE not in logged and "ABCDEFGHJK23" not in logged and "K7PX" not in logged
 
@@ -406,3 +407,15 @@ def test_cli_serve_starts_and_answers(tmp_path):
     with cli_server("--workers", "1") as (url, proc, lines):
         r = post_file(url + "/api/validate", SEED.read_bytes())
         assert r.json()["counts"] == seed_result().counts
+
+
+@pytest.mark.parametrize("lang", ("kk", "ru"))
+def test_page_texts_are_wholly_in_their_language(lang):
+    from test_vocabulary import NOT_THESE, _latin_words
+
+    from toolkit.web.texts import T
+
+    for key, text in T.items():
+        s = text.get(lang)
+        assert not _latin_words(s.replace("F5", ""), lang), (key, s)
+        assert not [p for p in NOT_THESE[lang] if re.search(p, s, re.IGNORECASE)], (key, s)

@@ -4,6 +4,7 @@ No inline script or style, so the Content-Security-Policy can forbid both."""
 from __future__ import annotations
 
 import base64
+import datetime as _dt
 from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import quote
@@ -11,7 +12,7 @@ from urllib.parse import quote
 from .. import __version__
 from ..findings import SEVERITIES
 from ..validation import _SHEET_ORDER
-from .texts import LANG_NAMES, PAGE_LANGS, banner, count_word, severity_word, size_text, t
+from .texts import LANG_NAMES, PAGE_LANGS, banner, count_label, severity_word, size_text, t
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -102,6 +103,15 @@ def page(state: PageState) -> str:
 """
 
 
+ASTANA = _dt.timezone(_dt.timedelta(hours=5))     # Kazakhstan's one time zone since 1 March 2024
+
+
+def astana_time(utc_text: str) -> str:
+    """"2026-11-30T06:12:03Z" -> "30.11.2026 11:12:03", the time the NGO's own clock showed."""
+    at = _dt.datetime.strptime(utc_text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=_dt.timezone.utc)
+    return at.astimezone(ASTANA).strftime("%d.%m.%Y %H:%M:%S")
+
+
 def message_box(text: str, lang: str) -> str:
     """The result area holding one message (refusals, limits, errors)."""
     return (f'<h2 id="result-heading" tabindex="-1">{esc(t("result", lang))}</h2>'
@@ -139,7 +149,7 @@ def result_section(obj: dict, lang: str, copy: bytes | None, name: str, *, befor
     if receipt:
         parts.append('<dl class="meta receipt">' + "".join(
             f"<dt>{esc(t(k, lang))}</dt><dd>{esc(v)}</dd>" for k, v in (
-                ("received_at", receipt["received_at"].replace("T", " ").rstrip("Z")),
+                ("received_at", astana_time(receipt["received_at"])),
                 ("org", receipt.get("org_name") or "—"),
                 ("bin", receipt["org_bin"]),
                 ("agreement", receipt["agreement_no"]),
@@ -154,7 +164,7 @@ def result_section(obj: dict, lang: str, copy: bytes | None, name: str, *, befor
     parts.append(f'<dt>{esc(t("template_version", lang))}</dt><dd>{esc(obj["template_version"] or "—")}</dd>'
                  f'<dt>SHA-256</dt><dd class="hash">{esc(obj["sha256"])}</dd></dl>')
     parts.append('<ul class="counts">' + "".join(
-        f'<li class="c-{s}"><span class="n">{int(counts[s])}</span> {esc(count_word(s, lang))}</li>'
+        f'<li class="c-{s}">{esc(count_label(s, lang))}: <span class="n">{int(counts[s])}</span></li>'
         for s in SEVERITIES) + "</ul>")
     if copy:
         href = f"data:{XLSX_TYPE};base64," + base64.b64encode(copy).decode("ascii")

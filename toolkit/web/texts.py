@@ -1,12 +1,11 @@
 """Every text of the `esep serve` pages and answers, in Kazakh and Russian (English for the JSON API).
 
-Kept in one place so that they can join the project's shared vocabulary; the words for severities and
-the status banner are the validation sheet's own (toolkit.checked.UI), so the page and the checked copy
-say the same thing.
+The words for severities, statuses, counts and findings come from toolkit.vocabulary, so the page, the
+terminal and the checked copy say the same thing; the page's own sentences are here, in one place.
 """
 from __future__ import annotations
 
-from ..checked import UI as SHEET_WORDS
+from .. import vocabulary as v
 from ..form import Text
 
 PAGE_LANGS = ("kk", "ru")
@@ -20,8 +19,8 @@ T: dict[str, Text] = {
     "skip": Text("Негізгі мазмұнға өту", "Перейти к содержимому", "Skip to content"),
     "lang_switch": Text("Тіл", "Язык", "Language"),
     "intro": Text("Толтырылған есеп файлын таңдаңыз немесе осында сүйреп әкеліңіз: esep барлық жиындар мен "
-                  "пайыздарды қайта есептеп, есеп ережелерін тексереді және әр ескертуді өз ұяшығымен "
-                  "көрсетеді. Тексерілген көшірмені жүктеп алып, ескертулерді Excel-дің өзінде көре аласыз.",
+                  "пайыздарды қайта есептеп, есеп ережелерін тексереді және әр ескертпені өз ұяшығымен "
+                  "көрсетеді. Тексерілген көшірмені жүктеп алып, ескертпелерді Excel-дің өзінде көре аласыз.",
                   "Выберите заполненный файл отчёта или перетащите его сюда: esep пересчитает все итоги и "
                   "проценты, проверит правила отчёта и покажет каждое замечание с его ячейкой. Проверенную "
                   "копию можно скачать и увидеть замечания прямо в Excel.",
@@ -57,23 +56,23 @@ T: dict[str, Text] = {
                    "Ограничения: файл до {size}; проверка одного файла — не дольше {seconds} с.",
                    "Limits: files up to {size}; one check takes at most {seconds} s."),
     "result": Text("Тексеру нәтижесі", "Результат проверки", "Result"),
-    "unreadable": Text("ФАЙЛ ОҚЫЛМАДЫ: төмендегі себебін түзетіп, қайта жіберіңіз",
-                       "ФАЙЛ НЕ ПРОЧИТАН: устраните причину ниже и отправьте снова",
-                       "FILE NOT READ: fix the cause below and send it again"),
-    "file": Text("Файл", "Файл", "File"),
-    "template_version": SHEET_WORDS["template"],
+    "unreadable": Text(v.STATUS["unreadable"].kk.upper() + ": төмендегі себебін түзетіп, файлды қайта жіберіңіз.",
+                       v.STATUS["unreadable"].ru.upper() + ": устраните причину ниже и отправьте файл снова.",
+                       v.STATUS["unreadable"].en.upper() + ": fix the cause below and send the file again."),
+    "file": v.WORDS["file"],
+    "template_version": Text("Үлгі нұсқасы", "Версия шаблона", "Template version"),
     "download": Text("Тексерілген көшірмені жүктеп алу (.xlsx)", "Скачать проверенную копию (.xlsx)",
                      "Download the checked copy (.xlsx)"),
-    "download_hint": Text("Көшірмеде «Тексеру» парағы бар: әр ескертудің сілтемесі өз ұяшығына апарады. "
+    "download_hint": Text("Көшірмеде «Тексеру» парағы бар: әр ескертпенің сілтемесі өз ұяшығына апарады. "
                           "Түзетулерді өз файлыңызға енгізіңіз.",
                           "В копии есть лист «Проверка»: ссылка каждого замечания ведёт к его ячейке. "
                           "Исправления вносите в свой файл.",
                           "The copy has a validation sheet whose links jump to each finding's cell."),
-    "findings": Text("Ескертулер", "Замечания", "Findings"),
+    "findings": v.FINDINGS,
     "general": Text("Файл туралы", "О файле в целом", "The file as a whole"),
-    "none": SHEET_WORDS["none"],
-    "cell": SHEET_WORDS["cell"],
-    "code": SHEET_WORDS["code"],
+    "none": v.NO_FINDINGS,
+    "cell": v.WORDS["cell"],
+    "code": v.WORDS["code"],
     "timeout": Text("Тексеру {seconds} секундтан асып кетті және тоқтатылды. Файл бүлінген немесе тым күрделі "
                     "болуы мүмкін: оны Excel-де ашып, .xlsx ретінде қайта сақтаңыз да, қайта жіберіңіз.",
                     "Проверка заняла больше {seconds} с и была остановлена. Возможно, файл повреждён или "
@@ -120,7 +119,7 @@ T: dict[str, Text] = {
                        "қабылданбады және сақталмады. Кодты оператордың хатынан тексеріп, қайта енгізіңіз; "
                        "файлдағы БСН мен шарт нөмірі дұрыс екеніне көз жеткізіңіз.",
                        "Код доступа не подходит к этому отчёту (БИН {bin}, договор № {agreement}): файл не "
-                       "принят и не сохранён. Проверьте код в письме оператора и введите его снова; "
+                       "сдан и не сохранён. Проверьте код в письме оператора и введите его снова; "
                        "убедитесь, что БИН и номер договора в файле верны.",
                        "The access code does not belong to this report (BIN {bin}, agreement {agreement}): "
                        "nothing was stored."),
@@ -131,7 +130,8 @@ T: dict[str, Text] = {
                      "Код доступа несколько раз введён неверно. Попробуйте снова через {seconds} с.",
                      "Too many wrong access codes. Try again in {seconds} s."),
     "receipt": Text("Есеп тапсырылды: түбіртек", "Отчёт сдан: квитанция", "Report submitted: receipt"),
-    "received_at": Text("Қабылданған уақыты (UTC)", "Время получения (UTC)", "Received at (UTC)"),
+    "received_at": Text("Қабылданған уақыты (Астана уақыты)", "Время получения (время Астаны)",
+                        "Received at (Astana time)"),
     "status": Text("Тексеру нәтижесі", "Результат проверки", "Check result"),
     "org": Text("Ұйым", "Организация", "Organisation"),
     "bin": Text("БСН", "БИН", "BIN"),
@@ -156,15 +156,18 @@ def t(key: str, lang: str, **params) -> str:
 
 
 def severity_word(severity: str, lang: str) -> str:
-    return SHEET_WORDS[severity].get(lang)
+    return v.SEVERITY[severity].get(lang)
 
 
-def count_word(severity: str, lang: str) -> str:
-    return SHEET_WORDS[{"error": "errors", "warning": "warnings", "info": "infos"}[severity]].get(lang)
+def count_label(severity: str, lang: str) -> str:
+    """Number-first count labels («Ошибок: 3»), which agree with any number in Russian."""
+    return v.COUNT_LABEL[severity].get(lang)
 
 
 def banner(valid: bool, lang: str) -> str:
-    return SHEET_WORDS["accepted" if valid else "rejected"].get(lang)
+    """The status line, as on the validation sheet: «ПРОВЕРКУ ПРОШЁЛ: ошибок нет, …»."""
+    key = "valid" if valid else "invalid"
+    return f"{v.STATUS[key].get(lang).upper()}: {v.NEXT_STEP[key].get(lang)}"
 
 
 def size_text(n: int, lang: str) -> str:
