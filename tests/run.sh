@@ -4,8 +4,9 @@
 #   extra (pandas) and serve extra (Starlette, uvicorn, python-multipart: `esep serve`).
 # - Chromium (Debian chromium) for the browser tests of `esep serve`, driven by Playwright through
 #   executable_path=/usr/bin/chromium (Playwright's own browser download is not needed).
-# - LibreOffice headless (Debian libreoffice-calc-nogui) for the tests that recalculate and convert
-#   workbooks as a real spreadsheet program; installed when missing and we are root, else those tests skip.
+# - LibreOffice headless (Debian libreoffice-calc-nogui) and Gnumeric (Debian gnumeric, ssconvert) for the
+#   tests that recalculate and convert workbooks as real spreadsheet programs; installed when missing and we
+#   are root, else those tests skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +29,17 @@ if ! command -v chromium >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
   else
     echo "Chromium not found and cannot install it (not root): the browser tests will be skipped" >&2
+  fi
+fi
+
+# Gnumeric (Debian gnumeric, for ssconvert --recalc): the second spreadsheet engine of tests/test_engines.py.
+if ! command -v ssconvert >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Gnumeric (gnumeric) for the second spreadsheet-engine tests..." >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gnumeric >/dev/null
+  else
+    echo "Gnumeric (ssconvert) not found and cannot install it (not root): its tests will be skipped" >&2
   fi
 fi
 

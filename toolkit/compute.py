@@ -91,3 +91,115 @@ def effective_operator(row) -> str:
     if plan is not None and plan.note == "threshold" and plan.op:
         return {">=": "ge", "<=": "le"}.get(plan.op, "eq")
     return "eq"
+
+
+# What the template's formulas show ----------------------------------------------------------------------
+#
+# esep reads a cell tolerantly ("1 076" -> 1076, "не менее 80" -> >= 80, a blank or "-" count -> 0); the
+# template's formulas see only what a spreadsheet sees: ISNUMBER is true for a real number only, SUM skips
+# text; blanks and dashes are recognised with plain spaces removed (SUBSTITUTE, not TRIM, whose
+# meaning differs between programs). `spreadsheet()` computes every formula cell the way LibreOffice,
+# Gnumeric and Excel do from the same raw cells (tests/test_engines.py holds it to both programs); where it
+# differs from `compute()`, rules.formula_differs names the input cell that makes the difference.
+
+def sheet_number(raw: Any) -> float | None:
+    """The number a spreadsheet's ISNUMBER accepts in a cell: int/float (a date cell is its serial
+    number); text, booleans and blanks are not numbers."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, (int, float)):
+        x = float(raw)
+        return x if x - x == 0 else None
+    import datetime as _dt
+    if isinstance(raw, _dt.datetime):
+        delta = raw - _dt.datetime(1899, 12, 30)
+        return delta.days + delta.seconds / 86400
+    if isinstance(raw, _dt.date):
+        return float((raw - _dt.date(1899, 12, 30)).days)
+    return None
+
+
+def sheet_unspaced(raw: Any) -> str:
+    """SUBSTITUTE(cell," ","") as text: the cell's text without plain spaces (other whitespace stays)."""
+    if raw is None:
+        return ""
+    if isinstance(raw, bool):
+        return "TRUE" if raw else "FALSE"
+    text = raw if isinstance(raw, str) else str(raw)
+    return text.replace(" ", "")
+
+
+def _dashes() -> frozenset:
+    from .values import _DASHES
+    return _DASHES
+
+
+def sheet_count(raw: Any) -> float | None:
+    """A count cell as the template's formulas read it: a number, 0 for a blank or a lone dash
+    (plain spaces aside), else None (text the formulas do not compute with)."""
+    x = sheet_number(raw)
+    if x is not None:
+        return x
+    t = sheet_unspaced(raw)
+    if t == "" or t in _dashes():
+        return 0.0
+    return None
+
+
+def sheet_operator(raw: Any) -> str:
+    """The plan condition as the status formula reads it: "le" when LOWER(SUBSTITUTE(cell," ","")) is one
+    of the "at most" spellings, else "eq" (which the formula treats like "ge")."""
+    from .template import _at_most_texts   # the very list the formula carries
+    return "le" if sheet_unspaced(raw).lower() in _at_most_texts() else "eq"
+
+
+def spreadsheet(report) -> dict[str, Any]:
+    """Every formula cell as the template's formula computes it from the report's raw cells, in the
+    shape of compute(): single cells name -> value (None for ""), table columns name -> {row: value}."""
+    raw = report.raw
+    out: dict[str, Any] = {}
+
+    def field_value(name: str, cell_raw: Any, for_sum: bool = False):
+        if name in out:
+            return out[name]
+        f = form.FIELD.get(name)
+        if f is not None and f.type == "count" and not for_sum:
+            return sheet_count(cell_raw)
+        return sheet_number(cell_raw)
+
+    def single(c: form.Computed) -> Any:
+        if c.kind == "column_sum":
+            table = form.TABLE_OF[c.args[0]]
+            return sum(sheet_number(r.raw.get(c.args[0])) or 0.0 for r in report.tables.get(table.key, []))
+        args = [field_value(a, raw.get(a), for_sum=c.kind == "sum") for a in c.args]
+        if c.kind == "sum":
+            return sum(a for a in args if a is not None)
+        if c.kind == "diff":
+            return (args[0] or 0.0) - (args[1] or 0.0)
+        if c.kind == "percent":
+            return percent(args[0], args[1])
+        if c.kind == "ref":
+            return args[0]
+        raise ValueError(f"unknown kind {c.kind}")
+
+    for c in form.COMPUTED:
+        table = form.TABLE_OF.get(c.name)
+        if table is None:
+            out[c.name] = single(c)
+            continue
+        per_row = {}
+        for row in report.tables.get(table.key, []):
+            r = row.raw
+            if c.kind == "percent":
+                per_row[row.index] = percent(field_value(c.args[0], r.get(c.args[0])),
+                                             field_value(c.args[1], r.get(c.args[1])))
+            elif c.kind == "status":
+                fact, plan = sheet_number(r.get(c.args[0])), sheet_number(r.get(c.args[1]))
+                if plan is None:
+                    per_row[row.index] = None
+                elif fact is None:
+                    per_row[row.index] = "no_fact" if sheet_unspaced(r.get(c.args[0])) == "" else None
+                else:
+                    per_row[row.index] = status(fact, plan, sheet_operator(r.get(c.args[2])))
+        out[c.name] = per_row
+    return out

@@ -299,7 +299,8 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
        "«{label}» ({cell}): the formula was replaced by a value ({value}); the computed value is "
        "{expected}. esep uses the computed value; next time use a fresh template and leave grey cells "
        "alone."),
-    _c("cached-value-stale", "info", "a formula's saved result differs from the recomputed one",
+    _c("cached-value-stale", "info", "a formula's saved result (a number, a blank or an error) differs from "
+       "what the formula computes from the file's cells",
        "«{label}» ({cell}): файлда сақталған нәтиже {value}, қайта есептегенде {expected}. esep қайта "
        "есептелген мәнді пайдаланады; файлды Excel-де ашып, қайта сақтаңыз.",
        "«{label}» ({cell}): сохранённый результат {value}, при пересчёте {expected}. esep использует "
@@ -349,6 +350,16 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
        "отчёт. Ничего делать не нужно.",
        "This file is byte for byte the same as {first} (same SHA-256), so it is counted as one report. "
        "Nothing to do."),
+    _c("formula-differs", "warning",
+       "an input the template's formulas read differently from esep (text in a number cell, a hand-typed "
+       "condition): the workbook shows another result than esep",
+       "«{label}»: «{value}» – {what}. esep мұны {expected} деп оқыды, ал үлгінің формулалары (пайыз, "
+       "мәртебе, қосынды) оны олай оқымайды, сондықтан файлда көрінетін нәтиже esep-тің нәтижесінен "
+       "өзгеше. {hint}",
+       "«{label}»: «{value}» – {what}. esep прочитал это как {expected}, а формулы шаблона (процент, статус, "
+       "итоги) так это не читают, поэтому результат в файле расходится с результатом esep. {hint}",
+       "«{label}»: «{value}» is {what}. esep read it as {expected}, but the template's formulas (percent, "
+       "status, totals) do not, so the workbook shows another result than esep. {hint}"),
 )}
 
 # Why a file could not be read, and what to do about it (package.Unreadable.reason -> text).

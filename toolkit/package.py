@@ -214,6 +214,37 @@ _SHEET_PROTECTION_RE = re.compile(
     rb"sheetProtection(?=[\s/>])[^>]*?\ssheet\s*=\s*[\"']\s*(?:1|true)\s*[\"']"
 )
 
+# Formula results calamine cannot tell apart ("" for an error and for no result): read from the XML.
+_CELL_REF_ATTR_RE = re.compile(rb'\br\s*=\s*["\']\$?([A-Za-z]{1,3})\$?([0-9]{1,7})["\']')
+_CELL_V_RE = re.compile(rb"<v>([^<]*)</v>")
+
+_RESULT_CELL_RE = re.compile(rb"<c\s([^>]*[^/>])>(.*?)</c>", re.DOTALL)
+_CELL_TYPE_RE = re.compile(rb'\bt\s*=\s*["\']([^"\']*)["\']')
+
+
+def _scan_results(data: bytes) -> tuple[dict[str, str], set[str]]:
+    """(error cells A1 -> error text, formula cells without a result) of one worksheet part."""
+    errors: dict[str, str] = {}
+    uncalculated: set[str] = set()
+    has_errors = b't="e"' in data or b"t='e'" in data
+    for m in _RESULT_CELL_RE.finditer(data):
+        attrs, body = m.group(1), m.group(2)
+        kind = _CELL_TYPE_RE.search(attrs)
+        kind = kind.group(1) if kind else b"n"
+        if kind == b"e" and has_errors:
+            ref, v = _CELL_REF_ATTR_RE.search(attrs), _CELL_V_RE.search(body)
+            if ref:
+                errors[(ref.group(1) + ref.group(2)).decode("ascii").upper()] = (
+                    v.group(1).decode("utf-8", "replace").strip() if v else "#N/A")
+        elif b"<f" in body and kind not in (b"str", b"s", b"inlineStr"):
+            v = _CELL_V_RE.search(body)
+            if v is None or not v.group(1).strip():
+                ref = _CELL_REF_ATTR_RE.search(attrs)
+                if ref:
+                    uncalculated.add((ref.group(1) + ref.group(2)).decode("ascii").upper())
+    return errors, uncalculated
+
+
 # ---------------------------------------------------------------------------------------------
 # Defined names and ranges (pure, no I/O; cell references themselves are a1.py's)
 # ---------------------------------------------------------------------------------------------
@@ -298,6 +329,7 @@ class Package:
     _scans: dict[str, tuple[int, int, set[str]]] = field(default_factory=dict, repr=False, compare=False)
     _values: dict[str, list[list]] = field(default_factory=dict, repr=False, compare=False)
     _protected: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
+    _formula_results: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
     _grid_checked: bool = field(default=False, repr=False, compare=False)
     _calamine: Any = field(default=None, repr=False, compare=False)
     _calamine_defused: bool = field(default=False, repr=False, compare=False)
@@ -411,6 +443,25 @@ class Package:
         if s.title not in self._worksheet_titles:
             return set()
         return _guarded(self._scan, s.part)[2]
+
+    def error_cells(self, title: str) -> dict[str, str]:
+        """A1 -> cached error text ("#NUM!", "#VALUE!", ...) of the sheet's error cells (t="e")."""
+        return self._results(title)[0]
+
+    def uncalculated_cells(self, title: str) -> set[str]:
+        """A1 of the formula cells that carry no result at all (no <v>, or an empty one that is not a
+        text result): written by a tool that does not calculate (openpyxl); a spreadsheet computes them
+        when it opens the file."""
+        return self._results(title)[1]
+
+    def _results(self, title: str) -> tuple[dict[str, str], set[str]]:
+        s = self._require(title)
+        if s.title not in self._worksheet_titles:
+            return {}, set()
+        found = self._formula_results.get(s.title)
+        if found is None:
+            found = self._formula_results[s.title] = _guarded(_scan_results, self._part_bytes(s.part))
+        return found
 
     def sheet_protected(self, title: str) -> bool:
         """True when the sheet part has <sheetProtection sheet="1"> (or "true")."""

@@ -36,6 +36,8 @@ class FormulaCell:
     row: int | None          # table row (1-based) or None
     has_formula: bool
     cached: Any
+    error: str | None = None   # the cached result is a spreadsheet error ("#NUM!"); cached is then None
+    calculated: bool = True    # False: the file stores no result at all (written by a non-calculating tool)
 
 
 @dataclass
@@ -561,6 +563,7 @@ def _read_formula_cells(pkg, grid, comp: form.Computed, report: Report, titles) 
             return
         cells = range_cells(f"{first}:{last}" if last else first)
     formula_cells = pkg.formula_cells(sheet)
+    errors, uncalculated = pkg.error_cells(sheet), pkg.uncalculated_cells(sheet)
     table = form.TABLE_OF.get(comp.name)
     wanted_rows = None
     if table is not None:
@@ -574,7 +577,8 @@ def _read_formula_cells(pkg, grid, comp: form.Computed, report: Report, titles) 
             continue
         if table is not None and row in report.skipped_rows.get(table.key, ()):
             continue     # template furniture inside the table (layout-changed): no formula expected
-        report.formulas.append(FormulaCell(comp.name, sheet, cell, row, has_formula, cached))
+        report.formulas.append(FormulaCell(comp.name, sheet, cell, row, has_formula, cached, errors.get(cell),
+                                           cell not in uncalculated))
 
 
 # Parsing by field type ------------------------------------------------------------------------------

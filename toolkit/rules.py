@@ -304,6 +304,7 @@ def success_story(report, calc):
 @rule("formula-overwritten", "cached-value-stale", "layout-changed")
 def formula_cells(report, calc):
     emptied = []
+    shown_by_sheet = compute.spreadsheet(report)
     for fc in report.formulas:
         recomputed = calc.get(fc.name)
         if isinstance(recomputed, dict):
@@ -311,14 +312,24 @@ def formula_cells(report, calc):
         expected = _as_shown(fc.name, recomputed, report.lang)
         cached = fc.cached
         if not fc.has_formula:
-            if values.is_blank(cached):
+            if values.is_blank(cached) and not fc.error:
                 emptied.append(fc)
             else:
                 yield Finding("formula-overwritten", sheet=fc.sheet, cell=fc.cell, field=fc.name, row=fc.row,
-                              value=cached, expected=expected)
-        elif not values.is_blank(cached) and not _same(cached, expected):
+                              value=fc.error or cached, expected=expected)
+            continue
+        # The saved result against what the formula computes from these cells: a blank or an error
+        # where it computes a number is stale too, and so is a number where it computes nothing.
+        # (Where the formula and esep read a cell differently, formula-differs names that cell.)
+        sheet_value = shown_by_sheet.get(fc.name)
+        if isinstance(sheet_value, dict):
+            sheet_value = sheet_value.get(fc.row)
+        by_formula = _as_shown(fc.name, sheet_value, report.lang)
+        if not fc.calculated:
+            continue    # no result stored at all: every spreadsheet computes it on opening
+        if fc.error or not _same(cached, by_formula):
             yield Finding("cached-value-stale", sheet=fc.sheet, cell=fc.cell, field=fc.name, row=fc.row,
-                          value=cached, expected=expected)
+                          value=fc.error or cached, expected=by_formula)
     if emptied:
         yield Finding("layout-changed", sheet=emptied[0].sheet, cell=emptied[0].cell, field=emptied[0].name,
                       params={"reason": _emptied(len(emptied))})
@@ -341,12 +352,141 @@ def _as_shown(name: str, value, lang: str | None):
 
 
 def _same(cached, expected) -> bool:
+    if values.is_blank(cached) or values.is_blank(expected):
+        return values.is_blank(cached) and values.is_blank(expected)
     if isinstance(expected, str) or isinstance(cached, str):
         return str(cached).strip() == str(expected).strip()
     a, b = num(cached), num(expected)
     if a is None or b is None:
         return a is b
     return abs(a - b) <= max(0.01, abs(b) * 1e-9)
+
+
+# Cells the template's formulas read differently -------------------------------------------------------
+
+_T = form.Text
+_DIFFERS = {   # why: (what the cell holds, what to do)
+    "text": (_T("сан емес, мәтін", "это текст, а не число", "text, not a number"),
+             _T("Ұяшыққа тек санды жазыңыз: бос орынсыз, бірліксіз және мәтін пішімінсіз.",
+                "Введите в ячейку только число: без пробелов, единиц и текстового формата.",
+                "Type only the number into the cell: no spaces, units or text format.")),
+    "threshold": (_T("шарты бар мәтін", "текст с условием", "text with a condition"),
+                  _T("«Жоспар» ұяшығына тек санды жазыңыз, ал шартты («кем емес», «аспайды») «Жоспар шарты» "
+                     "бағанынан таңдаңыз.",
+                     "Введите в «План» только число, а условие («не менее», «не более») выберите в столбце "
+                     "«Условие плана».",
+                     "Type only the number in Plan and choose the condition in Plan condition.")),
+    "blank": (_T("бос көрінеді, бірақ ішінде көрінбейтін таңбалар бар",
+                 "выглядит пустой, но содержит невидимые символы",
+                 "looks blank but holds invisible characters"),
+              _T("Ұяшықты Delete пернесімен тазартыңыз немесе санды жазыңыз.",
+                 "Очистите ячейку клавишей Delete или введите число.",
+                 "Clear the cell with Delete or type the number.")),
+    "operator": (_T("тізімнен таңдалмай, қолмен жазылған", "введено вручную, а не выбрано из списка",
+                    "typed by hand instead of chosen from the list"),
+                 _T("Шартты ұяшықтың ашылмалы тізімінен таңдаңыз.",
+                    "Выберите условие из раскрывающегося списка ячейки.",
+                    "Choose the condition from the cell's drop-down list.")),
+}
+
+
+def _how_read(f: form.Field, raw, parsed) -> str | None:
+    """Why the template's formulas read this input cell differently from esep, or None when they agree."""
+    if f.type == "choice":
+        if f.options != "operator" or parsed is None:
+            return None
+        esep_op = "le" if parsed.value == "le" else "eq"
+        return "operator" if esep_op != compute.sheet_operator(raw) else None
+    if parsed is None:
+        return None
+    esep = num(parsed.value)
+    if f.type == "count":
+        sheet = compute.sheet_count(raw)
+    else:
+        sheet = compute.sheet_number(raw)
+    if parsed.blank and sheet is None and f.type != "count":
+        # esep: blank. The formulas: blank only when nothing but plain spaces is there.
+        return None if compute.sheet_unspaced(raw) == "" else "blank"
+    if esep is None and sheet is None:
+        return None
+    if esep is not None and sheet is not None and abs(esep - sheet) <= 1e-9 * max(1.0, abs(esep)):
+        return None
+    if parsed.blank or (f.type == "count" and isinstance(raw, str) and not compute.sheet_unspaced(raw)):
+        return "blank"
+    if parsed.note == "threshold":
+        return "fact-threshold" if f.name == "ind_fact" else "threshold"
+    return "text"
+
+
+def _same_result(a, b) -> bool:
+    """Two results of one formula: equal up to floating-point rounding (not _same's cent)."""
+    x, y = num(a), num(b)
+    if x is None or y is None:
+        return _same(a, b)
+    return abs(x - y) <= 1e-12 * max(1.0, abs(x), abs(y))
+
+
+def _inputs_of(c: form.Computed) -> list[str]:
+    """The input fields a formula reads, through the formula cells it reads."""
+    out = []
+    for a in c.args:
+        if a in form.COMPUTED_BY_NAME:
+            out.extend(_inputs_of(form.COMPUTED_BY_NAME[a]))
+        elif a in form.FIELD:
+            out.append(a)
+    return out
+
+
+@rule("formula-differs")
+def formula_differs(report, calc):
+    """A formula cell whose spreadsheet result differs from esep's: name the input cell that causes it."""
+    sheet_calc = compute.spreadsheet(report)
+    lang = report.lang
+    named: set = {(f.sheet, f.cell) for f in report.findings if f.severity == "error"}
+
+    def finding(f, raw, parsed, sheet, cell, row):
+        why = _how_read(f, raw, parsed)
+        # A threshold in a fact is already a warning of its own (fact-is-threshold, same next step).
+        if why in (None, "fact-threshold") or (sheet, cell) in named:
+            return None
+        named.add((sheet, cell))
+        what, hint = _DIFFERS[why]
+        expected = parsed.value if why != "operator" else form.option_label("operator", parsed.value, lang or "kk")
+        if why == "blank":
+            expected = 0 if f.type == "count" else None
+        return Finding("formula-differs", sheet=sheet, cell=cell, field=f.name, row=row, value=raw,
+                       expected=expected, params={"what": what, "hint": hint})
+
+    for c in form.COMPUTED:
+        table = form.TABLE_OF.get(c.name)
+        if table is None or c.kind == "column_sum":
+            if _same_result(_as_shown(c.name, calc.get(c.name), lang), _as_shown(c.name, sheet_calc.get(c.name), lang)):
+                continue
+            for name in _inputs_of(c):
+                f = form.FIELD[name]
+                if c.kind == "column_sum":
+                    t = form.TABLE_OF[name]
+                    for row in report.tables.get(t.key, []):
+                        hit = finding(f, row.raw.get(name), row.parsed.get(name), report.table_sheet.get(t.key),
+                                      row.cells.get(name), row.index)
+                        if hit:
+                            yield hit
+                elif name in report.parsed:
+                    sheet, cell = report.locate(name)
+                    hit = finding(f, report.raw.get(name), report.parsed.get(name), sheet, cell, None)
+                    if hit:
+                        yield hit
+            continue
+        ours, theirs = calc.get(c.name) or {}, sheet_calc.get(c.name) or {}
+        for row in report.tables.get(table.key, []):
+            if _same_result(_as_shown(c.name, ours.get(row.index), lang),
+                            _as_shown(c.name, theirs.get(row.index), lang)):
+                continue
+            for name in _inputs_of(c):
+                hit = finding(form.FIELD[name], row.raw.get(name), row.parsed.get(name),
+                              report.table_sheet.get(table.key), row.cells.get(name), row.index)
+                if hit:
+                    yield hit
 
 
 def check(report, calc: dict | None = None) -> list[Finding]:

@@ -8,7 +8,7 @@ timestamps (in-memory mode) and a zip-level post-step that keeps every member's 
 workbook-structure protection, which XlsxWriter cannot write.
 
 Formula cells carry correct cached results: the inputs go through `reader.report_from_raw` and
-`compute.compute` (the tool's own recomputation) and are stored as the formula would show them.
+`compute.spreadsheet` (what the formulas compute from those cells) and are stored as the formula shows them.
 """
 from __future__ import annotations
 
@@ -125,7 +125,9 @@ def _cached_results(singles: dict, tables: dict, lang: str) -> dict[str, Any]:
     from . import compute, reader
     from .rules import _as_shown
 
-    calc = compute.compute(reader.report_from_raw(singles, tables, lang))
+    # What a spreadsheet computes from these cells (not esep's tolerant reading): the cached results
+    # are then the ones LibreOffice, Gnumeric and Excel show after recalculating.
+    calc = compute.spreadsheet(reader.report_from_raw(singles, tables, lang))
     out: dict[str, Any] = {}
     for c in form.COMPUTED:
         table = form.TABLE_OF.get(c.name)
@@ -161,15 +163,35 @@ def _numeric(ref: str, ftype: str | None) -> tuple[str, str]:
     """(condition, value) reading a cell as the tool does: a count's blank or dash is 0."""
     if ftype == "count":
         from .values import _DASHES
-        blanks = ",".join(_text(s) for s in [""] + sorted(_DASHES))
-        return f"OR(ISNUMBER({ref}),TRIM({ref})={{{blanks}}})", f"N({ref})"
+        return f"OR(ISNUMBER({ref}),{_one_of(_unspaced(ref), [''] + sorted(_DASHES))})", _zero_unless_number(ref)
     return f"ISNUMBER({ref})", ref
+
+
+def _one_of(expr: str, texts) -> str:
+    """expr equals one of the texts. Not expr={"a","b"}: Gnumeric compares a single value with the
+    first element of an array constant only, so OR(x={"a","b"}) is FALSE there for "b"."""
+    return "OR(" + ",".join(f"{expr}={_text(t)}" for t in texts) + ")"
+
+
+def _unspaced(ref: str) -> str:
+    """The cell's text without plain spaces. Not TRIM(): Gnumeric's TRIM also removes tabs and no-break
+    spaces, LibreOffice's and Excel's do not, so a cell of invisible characters would be blank in one
+    program and not in another. SUBSTITUTE of a plain space means the same everywhere."""
+    return f'SUBSTITUTE({ref}," ","")'
+
+
+def _zero_unless_number(ref: str) -> str:
+    """The cell's number, else 0. Not N(): Gnumeric gives #NUM! for N() of an empty cell and reads
+    N("12") as 12 where Excel and LibreOffice give 0."""
+    return f"IF(ISNUMBER({ref}),{ref},0)"
 
 
 @functools.lru_cache(maxsize=None)
 def _at_most_texts() -> tuple[str, ...]:
-    """Every typed operator the reader takes for "<=" (already folded: lower case, single spaces)."""
-    return tuple(sorted(k for k, code in form.option_lookup("operator").items() if code == "le"))
+    """Every typed operator the reader takes for "<=", lower case and without spaces (as the status
+    formula compares them: LOWER(SUBSTITUTE(cell," ","")))."""
+    return tuple(sorted({k.replace(" ", "") for k, code in form.option_lookup("operator").items()
+                         if code == "le"}))
 
 
 def formula(comp: form.Computed, lang: str, row: int | None = None) -> str:
@@ -188,7 +210,7 @@ def formula(comp: form.Computed, lang: str, row: int | None = None) -> str:
     if comp.kind in ("sum", "column_sum"):
         return f"=SUM({','.join(refs)})"
     if comp.kind == "diff":
-        return f"=N({refs[0]})-N({refs[1]})"
+        return f"={_zero_unless_number(refs[0])}-{_zero_unless_number(refs[1])}"
     if comp.kind == "ref":
         cond, val = _numeric(refs[0], types[0])
         return f'=IF({cond},{val},"")'
@@ -198,13 +220,12 @@ def formula(comp: form.Computed, lang: str, row: int | None = None) -> str:
     if comp.kind == "status":
         f, p, op = refs
         label = {k: _text(t.get(lang)) for k, t in form.STATUSES.items()}
-        at_most = ",".join(_text(s) for s in _at_most_texts())
-        compare = (f"IF(OR(LOWER(TRIM({op}))={{{at_most}}}),"
+        compare = (f"IF({_one_of(f'LOWER({_unspaced(op)})', _at_most_texts())},"
                    f"IF({f}<={p}+1E-9,{label['met']},{label['not_met']}),"
                    f"IF({f}<{p}-1E-9,{label['not_met']},"
                    f"IF({f}<={p}+1E-9,{label['met']},{label['exceeded']})))")
         return (f'=IF(ISNUMBER({p}),IF(ISNUMBER({f}),{compare},'
-                f'IF(TRIM({f})="",{label["no_fact"]},"")),"")')
+                f'IF({_unspaced(f)}="",{label["no_fact"]},"")),"")')
     raise ValueError(f"{comp.name}: unknown kind {comp.kind}")
 
 
