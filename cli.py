@@ -137,19 +137,20 @@ class _Progress:
     """merge's progress(done, total, errors) shown with click's progress bar (files done, time left)
     and the files with problems so far, on stderr."""
 
-    LABEL = {"kk": "Файлдар оқылуда", "ru": "Чтение файлов", "en": "Reading files"}
-    PROBLEMS = {"kk": "мәселесі бар: {n}", "ru": "с замечаниями: {n}", "en": "with problems: {n}"}
-
     def __init__(self, lang: str = "en"):
-        self.lang = lang
+        from toolkit.vocabulary import STATUS_COUNT, WORDS
+
+        self.label = WORDS["progress"].get(lang)
+        # Files not valid so far: the summary's "need corrections" (unreadable ones included).
+        self.problems = STATUS_COUNT["invalid"].get(lang) + ": {n}"
         self.bar = None
 
     def __call__(self, done, total, errors):
         if self.bar is None:
-            self.bar = click.progressbar(length=total, label=self.LABEL[self.lang], file=sys.stderr,
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr,
                                          show_pos=True, show_eta=True,
                                          item_show_func=lambda n: None if n is None
-                                         else self.PROBLEMS[self.lang].format(n=n))
+                                         else self.problems.format(n=n))
             self.bar.__enter__()
         self.bar.update(done - self.bar.pos, errors)
         if done >= total:

@@ -133,5 +133,19 @@ def test_merge_progress_is_clicks_bar_with_time_left_and_problems(monkeypatch):
     for done, errors in ((1, 0), (2, 1), (3, 1)):
         progress(done, 3, errors)
     shown = screen.getvalue()
-    assert "Чтение файлов" in shown and "3/3" in shown and "с замечаниями: 1" in shown
+    assert "Чтение файлов" in shown and "3/3" in shown and "Нужно исправить: 1" in shown
     assert progress.bar is None          # closed at the last file
+
+
+# The kk and ru examples are one report (same BIN and agreement): the older one is superseded.
+@pytest.mark.parametrize("lang, start", [
+    ("kk", "Файлдар: 3 · тексеруден өткені: 1 · түзету қажеті: 1 · оқылмағаны: 0 · жаңасымен ауыстырылғаны: 1"),
+    ("ru", "Файлов: 3 · прошли проверку: 1 · нужно исправить: 1 · не прочитаны: 0 · заменены новыми: 1"),
+    ("en", "Files: 3 · passed the check: 1 · need corrections: 1 · unreadable: 0 · superseded: 1")])
+def test_merge_summary_in_the_users_language(tmp_path, lang, start):
+    examples = sorted((builders.TEMPLATES / "examples").glob("*.xlsx"))
+    out = tmp_path / "register.xlsx"
+    result = run(["merge", *map(str, examples), "-o", str(out), "--lang", lang, "--jobs", "1"])
+    assert result.exit_code == 1, result.output
+    line = result.output.splitlines()[0]
+    assert line.startswith(start) and line.endswith(f"→ {out}"), line

@@ -106,6 +106,8 @@ def test_vocabulary_and_form_texts_are_wholly_in_their_language(lang):
         elif isinstance(obj, dict):
             texts += [t for t in obj.values() if isinstance(t, form.Text)]
     texts += [x.label for x in form.iter_named() if not x.name.startswith("meta_")]
+    texts += [f.hint for f in form.ALL_FIELDS if f.hint]
+    texts += [t.note for t in form.TABLES if t.note]
     texts += [o.label for lst in form.LISTS for o in lst.options]
     texts += [t for _, t in form.GUIDE] + list(form.TEMPLATE_TEXTS.values()) + list(form.SHEET_HEADINGS.values())
     texts += [s.title for s in form.SHEETS if not s.title.en.startswith("_")]

@@ -60,7 +60,7 @@ def bin_valid(report, calc):
 def phone_valid(report, calc):
     raw = report.raw.get("org_phone")
     if not values.is_blank(raw) and values.normalize_phone(raw) is None:
-        yield _at(report, "org_phone", "phone-invalid", value=raw, expected="+7 7XX XXX XX XX")
+        yield _at(report, "org_phone", "phone-invalid", value=raw, expected="+7 ___ ___ __ __")
 
 
 @rule("period-order", "agreement-after-start")

@@ -141,6 +141,8 @@ WORDS = {
     "count": Text("Саны", "Количество", "Count"),
     "rule": Text("Ереже", "Правило", "Rule"),
     "example": Text("Мысал", "Пример", "Example"),
+    # The merge's progress line on a terminal.
+    "progress": Text("Файлдар оқылуда", "Чтение файлов", "Reading files"),
     # After the first few findings of one code in the terminal.
     "more_in_copy": Text("… тағы {what} осындай; толық тізім тексерілген көшірменің «{sheet}» парағында",
                          "… ещё {what} такого же вида; полный список на листе «{sheet}» проверенной копии",
