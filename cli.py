@@ -176,7 +176,10 @@ class _Progress:
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False), default=None,
               help="The round's roster (.xlsx/.csv): adds who is missing or late and headers that differ "
                    "from it (Expected sheet, expected.csv).")
-def merge(inputs, output, csv_dir, lang, jobs, as_json, roster):
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder of the merge cache (default: .esep-cache beside the register).")
+@click.option("--no-cache", is_flag=True, help="Read every file, neither using nor writing the cache.")
+def merge(inputs, output, csv_dir, lang, jobs, as_json, roster, cache_dir, no_cache):
     """Merge report workbooks (files and folders) into one consolidated register.
 
     Folders are searched recursively for .xlsx/.xlsm (and .xls/.xlsb/.ods, listed as unreadable with
@@ -186,6 +189,8 @@ def merge(inputs, output, csv_dir, lang, jobs, as_json, roster):
     Resubmissions (same BIN, agreement number and report type) keep the newest report as current; a
     byte-identical copy is counted once. With --roster, every roster row is received or missing, on
     time or late, and header fields that differ from the roster are findings at their cells.
+    What reading each file gave is cached by its SHA-256 (and esep's version), so a re-merge reads
+    only the files that are new or changed; --no-cache reads everything.
 
     Exit code: 0 when every file is valid, 1 otherwise, 2 for usage errors.
 
@@ -204,7 +209,7 @@ def merge(inputs, output, csv_dir, lang, jobs, as_json, roster):
     progress = _Progress(lang) if sys.stderr.isatty() and not as_json else None
     try:
         result = merge_files(inputs, output, csv_dir=csv_dir, lang=lang, jobs=jobs, progress=progress,
-                             roster=loaded)
+                             roster=loaded, cache=False if no_cache else (cache_dir or True))
     except OutputProblem as problem:   # found before any input was read; nothing written
         raise click.UsageError(_problem_text(problem, lang)) from None
     finally:

@@ -14,7 +14,10 @@
      cells of esep's own register;
    - `esep validate` of one file (with --no-copy and with the checked copy) against
      `python -c "import openpyxl; openpyxl.load_workbook(f)"`, median of 7 runs each;
-   - with N >= 300 the merge of the first 100 files too (time per file: linear growth).
+   - with N >= 300 the merge of the first 100 files too (time per file: linear growth);
+   - the re-merge after 1 % of the files changed (the merge cache, issue #13): one merge fills a cache,
+     then per run 1 % of the files (at least one) get new content and the merge runs again with the
+     cache; the full merges above run with --no-cache.
    --quick (CI smoke run): the pandas loop on at most 20 files (extrapolated), 3 validate runs, and the
    scaling step on half the files, so that every code path runs.
 Exits non-zero only when a command fails, never because of a figure.
@@ -311,13 +314,17 @@ def run(cmd: list[str], *, ok=(0,), sample=False, cwd=ROOT) -> dict:
             "tree_mb": peak[0] / 1024, "stdout": stdout, "stderr": stderr}
 
 
-def merge(folder: Path, output: Path, repeat: int) -> dict:
+def merge(folder: Path, output: Path, repeat: int, cache: Path | None = None, before_each=None) -> dict:
     runs = []
-    for _ in range(repeat):
+    for k in range(repeat):
         if output.exists():
             output.unlink()
+        if before_each:
+            before_each(k)
         # exit 1 = some files need corrections (expected here); anything else is a failure.
-        r = run([sys.executable, "cli.py", "merge", str(folder), "-o", str(output)], ok=(0, 1), sample=True)
+        cache_args = ["--cache", str(cache)] if cache else ["--no-cache"]
+        r = run([sys.executable, "cli.py", "merge", str(folder), "-o", str(output)] + cache_args, ok=(0, 1),
+                sample=True)
         if not output.exists():
             raise Failed(f"merge wrote no register: {r['stderr'][-2000:]}")
         runs.append(r)
@@ -454,6 +461,32 @@ def _bench(args, work: Path) -> int:
         m_small = merge(first, work / f"register{k}.xlsx", args.repeat)
         print(f"esep merge of the first {k}: {_s(m_small['wall'])}", flush=True)
 
+    # re-merge after 1 % of the files changed
+    again = work / "remerge"
+    if again.exists():
+        shutil.rmtree(again)
+    again.mkdir()
+    files = sorted(reports.glob("*.xlsx"))
+    for f in files:
+        shutil.copy2(f, again / f.name)
+    cache = work / "cache"
+    if cache.exists():
+        shutil.rmtree(cache)
+    prime = merge(again, work / "register-cached.xlsx", 1, cache=cache)
+    changed = max(1, round(n / 100))
+    rng = random.Random(13)
+
+    def change(k: int) -> None:
+        from toolkit.template import write_template
+
+        for j, f in enumerate(rng.sample(files, changed)):
+            _, lang, data = report_data(n + 1000 * (k + 1) + j)     # another report under the same name
+            write_template(again / f.name, lang=lang, data=data)
+
+    remerge = merge(again, work / "register-cached.xlsx", args.repeat, cache=cache, before_each=change)
+    print(f"re-merge after {changed} of {n} files changed: {_s(remerge['wall'])} "
+          f"(first merge writing the cache: {_s(prime['wall'])})", flush=True)
+
     # floor
     floors = []
     for _ in range(args.repeat):
@@ -500,6 +533,11 @@ def _bench(args, work: Path) -> int:
                      f"{m_small['wall'] / k * 1000:.1f} ms",
                      f"per file ×{(m['wall'] / n) / (m_small['wall'] / k):.2f} at {n}",
                      f"{m_small['maxrss_mb']:.0f} MB / tree {m_small['tree_mb']:.0f} MB"))
+    rows.append((f"esep merge, cache filled (first run)", _s(prime["wall"]), f"{prime['wall'] / n * 1000:.1f} ms",
+                 f"{prime['wall'] / m['wall']:.2f}× merge", f"{prime['maxrss_mb']:.0f} MB"))
+    rows.append((f"re-merge after 1 % of files changed ({changed} of {n})", _s(remerge["wall"]),
+                 f"{remerge['wall'] / n * 1000:.1f} ms", f"{remerge['wall'] / m['wall']:.2f}× merge",
+                 f"{remerge['maxrss_mb']:.0f} MB"))
     runs = 3 if quick else VALIDATE_RUNS
     opx = med["openpyxl.load_workbook"]
     for key in ("validate --no-copy", "validate (checked copy)", "openpyxl.load_workbook"):
@@ -520,6 +558,8 @@ def _bench(args, work: Path) -> int:
         ("validate with checked copy within 1.5× of openpyxl.load_workbook",
          med["validate (checked copy)"] <= 1.5 * opx, f"{med['validate (checked copy)'] / opx:.2f}×"),
     ]
+    checks.append(("re-merge after 1 % of files changed ≤ 0.3× a full merge", remerge["wall"] <= 0.3 * m["wall"],
+                   f"{remerge['wall'] / m['wall']:.2f}×"))
     if m_small:
         checks.append((f"merge peak RSS flat from {k} to {n} files",
                        m["maxrss_mb"] <= 1.25 * m_small["maxrss_mb"],

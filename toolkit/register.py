@@ -518,9 +518,15 @@ def spool(rows: FileRows, folder: str) -> FileRows:
 
 
 def _read_job(args):
-    index, path, lang, source, keep_rows, folder = args
+    index, path, lang, source, keep_rows, folder, cache = args
     try:
-        rows = render(read_one(index, path, lang), source, lang, keep_rows)
+        rows = render(read_one(index, path, lang), source, lang, keep_rows=keep_rows or cache is not None)
+        if cache is not None:
+            if rows.status != "unreadable":   # a file that failed to read is read again next time
+                from . import cache as result_cache
+                result_cache.store(cache[0], cache[1], rows, lang, source, rows.xml)
+            if not keep_rows:
+                rows.indicators, rows.partners, rows.subgrants, rows.findings = [], [], [], []
     except Exception as exc:  # noqa: BLE001 - a bug in esep must not stop the merge: listed on its file
         finding = internal_error(exc)
         rows = render(_unreadable(index, path, "internal-error", _mtime(path), lang, finding.value), source,
@@ -537,13 +543,15 @@ def _mtime(path) -> float:
 
 
 def read_all(paths: list[Path], lang: str, jobs: int, on_result: Callable[[FileRows], None],
-             sources: list[str] | None = None, keep_rows: bool = True, spool_dir: str | None = None) -> None:
+             sources: list[str] | None = None, keep_rows: bool = True, spool_dir: str | None = None,
+             skip: set[int] | frozenset = frozenset(), cache: tuple | None = None) -> None:
     """Read every path (in parallel when jobs > 1), calling on_result in completion order with its rows
     rendered (see render(); `sources` are the names the register shows) and, with spool_dir, spooled
-    there (see spool())."""
-    jobs_args = [(i, str(p), lang, sources[i] if sources else str(p), keep_rows, spool_dir)
-                 for i, p in enumerate(paths)]
-    if jobs <= 1 or len(paths) <= 1:
+    there (see spool()). Indices in `skip` are not read (the merge cache has them); with cache =
+    (folder, key) each file read is stored there (see cache.py)."""
+    jobs_args = [(i, str(p), lang, sources[i] if sources else str(p), keep_rows, spool_dir, cache)
+                 for i, p in enumerate(paths) if i not in skip]
+    if jobs <= 1 or len(jobs_args) <= 1:
         for a in jobs_args:
             on_result(_read_job(a))
         return
@@ -596,8 +604,45 @@ def _isolated(a) -> FileRows:
                 _stop_workers(pool)
                 raise
     except BrokenProcessPool:
-        index, path, lang, source, keep_rows, _ = a
+        index, path, lang, source, keep_rows, _, _ = a
         return render(_unreadable(index, path, "crashed", 0.0, lang), source, lang, keep_rows)
+
+
+@dataclass
+class _Cached:
+    hits: list = field(default_factory=list)        # FileRows from the cache, rendered
+    store: tuple | None = None                      # (folder, key) for the workers, or None
+
+
+def _from_cache(cache, output, paths: list[Path], names: list[str], lang: str, keep_rows: bool) -> _Cached:
+    """The files whose reading the merge cache holds, as FileRows (mtime and path fresh, rendered for
+    today's source name), and where the workers store the others."""
+    if cache is None or cache is False:
+        return _Cached()
+    from . import cache as result_cache
+    from .reader import file_sha256
+
+    key = result_cache.secret_key()
+    if key is None:
+        return _Cached()
+    folder = result_cache.default_folder(output) if cache is True else Path(cache)
+    out = _Cached(store=(str(folder), key))
+    for i, path in enumerate(paths):
+        sha = file_sha256(path)
+        entry = result_cache.load(folder, key, sha, lang) if sha else None
+        if entry is None:
+            continue
+        xml = entry.pop("xml")
+        source = entry.pop("source")
+        rows = FileRows(index=i, path=str(path), sha256=sha, mtime=_mtime(path), **entry)
+        if source == names[i]:
+            rows.xml = xml
+            if not keep_rows:
+                rows.indicators, rows.partners, rows.subgrants, rows.findings = [], [], [], []
+        else:
+            render(rows, names[i], lang, keep_rows)
+        out.hits.append(rows)
+    return out
 
 
 # Writing --------------------------------------------------------------------------------------------
@@ -616,6 +661,7 @@ class MergeResult:
     # Problems of the run itself, not of a file (a worker that could not cap its memory), in the
     # register's language: for the operator.
     warnings: list[str] = field(default_factory=list)
+    cached: int = 0          # files taken from the merge cache instead of being read
     # With a roster: roster rows, those answered by a report, those not, and reports that came late.
     expected: int | None = None
     received: int | None = None
@@ -637,19 +683,22 @@ class MergeResult:
                "unreadable": self.unreadable, "superseded": self.superseded,
                "superseded_invalid": self.superseded_invalid, "written": self.written,
                "output": display_path(self.output), "csv": [display_path(p) for p in self.csv_files],
-               "warnings": self.warnings}
+               "warnings": self.warnings, "cached": self.cached}
         if self.expected is not None:
             out.update(expected=self.expected, received=self.received, missing=self.missing, late=self.late)
         return out
 
 
 def merge(inputs, output, *, csv_dir=None, lang: str = "kk", jobs: int | None = None,
-          progress: Callable[[int, int, int], None] | None = None, roster=None) -> MergeResult:
+          progress: Callable[[int, int, int], None] | None = None, roster=None,
+          cache: bool | str | os.PathLike | None = None) -> MergeResult:
     """Merge workbooks (files and folders) into the register at `output` (and CSVs in csv_dir).
 
     `progress(done, total, errors)` is called after each file is read. `roster` (a path or a
     roster.Roster) adds the round: who is missing, who is late, headers that disagree with the roster;
-    a bad roster raises roster.RosterError before anything is read or written.
+    a bad roster raises roster.RosterError before anything is read or written. `cache` (True: the
+    folder .esep-cache beside the register; or a folder) keeps what reading each file gave, by its
+    SHA-256, so a re-merge reads only the files that changed (see cache.py); None or False reads all.
     """
     from . import expected as round_check
 
@@ -697,7 +746,12 @@ def merge(inputs, output, *, csv_dir=None, lang: str = "kk", jobs: int | None = 
             if progress:
                 progress(len(spool_), len(paths), errors)
 
-        read_all(paths, lang, jobs, keep, sources=names, keep_rows=bool(csv_dir), spool_dir=spool_.folder)
+        cached = _from_cache(cache, output, paths, names, lang, bool(csv_dir))
+        for rows in cached.hits:
+            keep(rows)
+        read_all(paths, lang, jobs, keep, sources=names, keep_rows=bool(csv_dir), spool_dir=spool_.folder,
+                 skip={rows.index for rows in cached.hits}, cache=cached.store)
+        result.cached = len(cached.hits)
         round_ = None
         if roster is not None:
             heads.sort(key=lambda h: h.index)
