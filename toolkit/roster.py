@@ -301,7 +301,7 @@ def _shown(raw):
 
 
 def _a1(row0: int, col0: int) -> str:
-    from .package import a1
+    from .a1 import a1
     return a1(row0, col0)
 
 
