@@ -73,6 +73,7 @@ def _csvs(folder: Path) -> dict:
 
 def _merge(inbox, tmp_path, name, **kw):
     out = tmp_path / name
+    (out / "csv").mkdir(parents=True)
     result = register.merge([inbox], out / "register.xlsx", csv_dir=out / "csv", jobs=2, **kw)
     return result, _sheets(out / "register.xlsx"), _csvs(out / "csv")
 
@@ -161,6 +162,7 @@ def test_no_cache_and_default_folder_from_the_command_line(tmp_path):
 
     inbox = _inbox(tmp_path / "in", n=3)
     out = tmp_path / "out" / "register.xlsx"
+    out.parent.mkdir()
     runner = CliRunner()
     r = runner.invoke(cli.cli, ["merge", str(inbox), "-o", str(out), "--no-cache", "--json"])
     assert json.loads(r.stdout)["cached"] == 0 and not (out.parent / ".esep-cache").exists()
