@@ -90,7 +90,7 @@ REPORT_COLUMNS: tuple[Column, ...] = PROVENANCE + (
         _field_column(f),
         # Beside the number as typed, the key that says which workbooks are one grant
         # (values.agreement_key: «№», "No", spaces, dashes, case and look-alike letters ignored).
-        Column("agreement_key", T("Келісім нөмірінің кілті", "Ключ номера договора", "Agreement key"), width=12)))) + (
+        Column("agreement_key", T("Шарт нөмірі (салыстыру үшін)", "Номер договора (для сопоставления)", "Agreement key"), width=12)))) + (
     # Last, so the columns before them keep their places: the resubmission chain.
     Column("supersedes", T("Ауыстырғаны", "Заменяет", "Supersedes"), width=24),
     Column("superseded_by", T("Ауыстырған файл", "Заменён файлом", "Superseded by"), width=24),
