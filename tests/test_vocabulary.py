@@ -237,6 +237,8 @@ def _user_texts():
     yield from ((f"roster.{k}", t) for k, t in roster.PROBLEMS.items())
     yield "roster.sheet", roster.ROSTER_SHEET
     yield "roster.next", roster.NEXT_STEP
+    from toolkit.web import texts as page          # the self-check page (no web dependency to import)
+    yield from ((f"page.{k}", t) for k, t in page.T.items())
 
 
 @pytest.mark.parametrize("lang", ("kk", "ru", "en"))
