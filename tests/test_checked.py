@@ -166,3 +166,16 @@ def test_the_copy_reads_parts_the_pre_flight_way(tmp_path):
         central = data.find(b"PK\x01\x02", central + 4)
     with pytest.raises(ZipSheetError, match="CRC"):
         add_sheet(bytes(data), tmp_path / "out.xlsx", NewSheet("T", []))
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_copy_of_a_report_with_errors_sends_the_ngo_back_to_the_check_page(tmp_path, lang):
+    """A template made with --check-url carries the page's address; the checked copy of a report with
+    errors tells the NGO to fix them and check again there, in the NGO's words."""
+    from openpyxl import load_workbook
+    url = "https://esep.example.kz/tekseru"
+    src = builders.clean(tmp_path / "r.xlsx", lang=lang, stats_female=394, meta_check_url=url)
+    ws = load_workbook(validate(src, write_copy=True).output)[vocabulary.SHEETS["validation"].get(lang)]
+    assert ws["A2"].value == (vocabulary.STATUS["invalid"].get(lang).upper() + ": "
+                              + vocabulary.NEXT_STEP_WITH_PAGE.get(lang).format(url=url))
+    assert url in ws["A2"].value
