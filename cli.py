@@ -288,8 +288,11 @@ def roster_template(lang, output):
 @click.option("--lang", type=click.Choice(["kk", "ru"]), default="kk", show_default=True,
               help="Language of the workbooks.")
 @click.option("--password", default=None, help="Protection password (default: the template's built-in one).")
+@click.option("--check-url", default=None, metavar="URL",
+              help="Address of your self-check page, written into every workbook's instruction sheet "
+                   "(as in `esep template --check-url`).")
 @click.option("--json", "as_json", is_flag=True, help="Print the list of files as JSON, nothing else.")
-def issue_cmd(roster, out_dir, lang, password, as_json):
+def issue_cmd(roster, out_dir, lang, password, check_url, as_json):
     """Issue one pre-filled report workbook per roster row.
 
     The roster's header fields (agreement, BIN, NGO, region, project, period, grant amount, report type)
@@ -305,15 +308,19 @@ def issue_cmd(roster, out_dir, lang, password, as_json):
     from toolkit.issue import CODES_FILE, issue
 
     loaded = _load_roster(roster, lang)
-    issued = issue(loaded, out_dir, lang=lang, password=password)
+    issued = issue(loaded, out_dir, lang=lang, password=password, check_url=check_url)
     codes = str(__import__("pathlib").Path(out_dir) / CODES_FILE)
     if as_json:
         click.echo(json.dumps({"files": [i.to_dict() for i in issued], "access_codes": codes},
                               ensure_ascii=False, indent=2))
     else:
+        from toolkit import form
+        from toolkit.vocabulary import WORDS
+
         for i in issued:
-            click.echo(f"{i.path}: {i.entry['org_bin']}, {i.entry['agreement_no']} ({i.entry.report_type})")
-        click.echo(f"{len(issued)} files; access codes: {codes}")
+            kind = form.option_label("report_type", i.entry.report_type, lang)
+            click.echo(f"{i.path}: {i.entry['org_bin']}, {i.entry['agreement_no']} ({kind})")
+        click.echo(WORDS["issued"].get(lang).format(n=len(issued), codes=codes))
     sys.exit(0)
 
 

@@ -435,3 +435,25 @@ def test_plan_conditions_are_words_and_chart_starts_at_zero(tmp_path):
         chart = z.read("xl/charts/chart1.xml").decode()
     value_axis = chart[chart.index("<c:valAx>"):]
     assert '<c:min val="0"/>' in value_axis
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_issue_names_the_check_page_and_speaks_the_operators_language(tmp_path, lang):
+    """esep issue --check-url writes the page into every workbook's instruction sheet and _meta; its
+    summary line and report types are in --lang."""
+    from toolkit import vocabulary
+
+    url = "https://esep.example.kz/tekseru"
+    path = write_csv(tmp_path / "r.csv", [ROW_A, ROW_C])
+    code, stdout, _ = run_cli(["issue", str(path), "--out-dir", str(tmp_path / "out"), "--lang", lang,
+                               "--check-url", url])
+    assert code == 0
+    lines = stdout.splitlines()
+    assert lines[-1] == vocabulary.WORDS["issued"].get(lang).format(n=2, codes=tmp_path / "out" / "access-codes.csv")
+    assert f"({form.option_label('report_type', 'interim', lang)})" in lines[1]
+    for f in (tmp_path / "out").glob("*.xlsx"):
+        guide = openpyxl.load_workbook(f)[form.sheet_title("guide", lang)]
+        texts = [c for row in guide.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+        assert vocabulary.SELF_CHECK.get(lang).format(url=url) in texts
+        from toolkit.reader import read
+        assert read(f).check_url == url

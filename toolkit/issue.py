@@ -70,8 +70,9 @@ LOCKED = frozenset(("report_type", "agreement_no", "agreement_date", "org_name",
 
 
 def issue(roster: Roster, out_dir, lang: str = "kk", password: str | None = None,
-          progress=None) -> list[Issued]:
-    """Write one workbook per roster entry into out_dir, then access-codes.csv; return what was written."""
+          progress=None, check_url: str | None = None) -> list[Issued]:
+    """Write one workbook per roster entry into out_dir, then access-codes.csv; return what was written.
+    `check_url`: the operator's self-check page, named in every workbook's instruction sheet."""
     from .template import write_template
 
     out = Path(out_dir)
@@ -86,7 +87,8 @@ def issue(roster: Roster, out_dir, lang: str = "kk", password: str | None = None
         used.add(name.casefold())
         data = entry_data(entry, lang)
         locked = LOCKED & set(data["singles"])
-        write_template(out / name, lang=lang, password=password, data=data, locked=locked)
+        write_template(out / name, lang=lang, password=password, data=data, locked=locked,
+                       check_url=check_url)
         issued.append(Issued(entry, str(out / name), new_code()))
         if progress:
             progress(len(issued), len(roster.entries))

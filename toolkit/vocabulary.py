@@ -141,6 +141,9 @@ WORDS = {
     "count": Text("Саны", "Количество", "Count"),
     "rule": Text("Ереже", "Правило", "Rule"),
     "example": Text("Мысал", "Пример", "Example"),
+    # After `esep issue`.
+    "issued": Text("Файлдар: {n} · кіру кодтары: {codes}", "Файлов: {n} · коды доступа: {codes}",
+                   "Files: {n} · access codes: {codes}"),
     # The merge's progress line on a terminal.
     "progress": Text("Файлдар оқылуда", "Чтение файлов", "Reading files"),
     # After the first few findings of one code in the terminal.
