@@ -143,7 +143,7 @@ def test_parsers_never_raise_on_text(text):
        st.one_of(VALUE, ANY_TEXT))
 def test_every_field_reads_any_value(field, raw):
     """The reader's per-field parsing (types, drop-down options, BIN) and the findings it records."""
-    parsed = reader._parse(field, raw)
+    parsed = reader._parse(field.type, field.options, raw)
     assert isinstance(parsed, values.Parsed)
     for f in reader._reading_findings(field, parsed, raw, "Sheet", "B3", None):
         _check_finding(f)
@@ -158,7 +158,7 @@ def test_remembered_parsing_equals_parsing(field, raws):
     value type included (1, 1.0, True and "1" are different inputs although 1 == 1.0 == True)."""
     parse = reader.parser_of(field)
     for raw in raws + raws[::-1]:
-        got, want = parse(raw), reader._parse(field, raw)
+        got, want = parse(raw), reader._parse(field.type, field.options, raw)
         assert got == want
         assert type(got.value) is type(want.value)
 

@@ -8,6 +8,7 @@ reading as a finding so nothing is silently guessed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from typing import Any
 
 from . import form, values
@@ -115,61 +116,59 @@ def file_sha256(path) -> str:
 FORM_SHEETS = tuple(dict.fromkeys(f.sheet for f in form.ALL_FIELDS))
 
 
-_A1_CACHE: dict[str, tuple[int, int]] = {}   # 'B6' -> (5, 1): the same few thousand cells in every file
-_REF_CACHE: dict[str, Any] = {}
-_RANGE_CACHE: dict[str, list[str]] = {}
-_CACHE_LIMIT = 100_000
+# What this module remembers from file to file (a merge reads thousands of workbooks of one template,
+# which carry the same names, ranges and many of the same values). One policy: functools caches, each
+# bounded: by the form where the key comes from the form (parsers, option lists: a handful), by a size
+# where it comes from the workbook (references, cells, typed values), and nothing big is kept (ranges
+# of more than TEMPLATE_RANGE cells, long texts). No cache is keyed by an object's id().
+TEMPLATE_RANGE = 1000     # cells: the template's columns have 150 at most
+_REMEMBERED = 4096        # entries of each size-bounded cache
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _resolve(formula: str):
+    return _resolve_ref(formula)
 
 
 def resolve_ref(formula):
     """package.resolve_ref, remembered: every workbook of the template carries the same names."""
-    if not isinstance(formula, str):
-        return None
-    if formula not in _REF_CACHE:
-        if len(_REF_CACHE) >= _CACHE_LIMIT:
-            return _resolve_ref(formula)
-        _REF_CACHE[formula] = _resolve_ref(formula)
-    return _REF_CACHE[formula]
+    return _resolve(formula) if isinstance(formula, str) else None
 
 
-def range_cells(ref: str) -> list[str]:
-    """package.range_cells, remembered (callers only read the list). ValueError as there."""
-    cells = _RANGE_CACHE.get(ref)
-    if cells is None:
-        cells = _range_cells(ref)
-        if len(cells) <= 1000 and len(_RANGE_CACHE) < 1000:   # the template's columns: 150 cells at most
-            _RANGE_CACHE[ref] = cells
+class _NotRemembered(Exception):
+    def __init__(self, cells: tuple[str, ...]):
+        self.cells = cells
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _template_range(ref: str) -> tuple[str, ...]:
+    cells = tuple(_range_cells(ref))
+    if len(cells) > TEMPLATE_RANGE:
+        raise _NotRemembered(cells)    # an exception is not cached: a huge range is not kept
     return cells
 
 
+def range_cells(ref: str) -> tuple[str, ...]:
+    """package.range_cells as a tuple, remembered for ranges of template size. ValueError as there."""
+    try:
+        return _template_range(ref)
+    except _NotRemembered as big:
+        return big.cells
+
+
+@lru_cache(maxsize=16 * _REMEMBERED)   # 'B6' -> (5, 1): the same few thousand cells in every file
 def _position(cell: str) -> tuple[int, int]:
-    rc = _A1_CACHE.get(cell)
-    if rc is None:
-        rc = parse_a1(cell)
-        if len(_A1_CACHE) < 100_000:   # the template's cells; bounded against odd names
-            _A1_CACHE[cell] = rc
-    return rc
+    return parse_a1(cell)
 
 
-# id(list of cells) -> (that list, its shape). The lists are range_cells()'s remembered ones, the same
-# objects in every file; keeping the list in the entry keeps its id from being reused.
-_SHAPES: dict[int, tuple[list[str], tuple]] = {}
-
-
-def _shape(cells: list[str]) -> tuple:
+@lru_cache(maxsize=_REMEMBERED)
+def _shape(cells: tuple[str, ...]) -> tuple:
     """("column", first row, column, count) for a vertical run of cells, else ("cells", positions)."""
-    entry = _SHAPES.get(id(cells))
-    if entry is not None and entry[0] is cells:
-        return entry[1]
     positions = [_position(cell) for cell in cells]
     r0, c0 = positions[0] if positions else (0, 0)
     if all(rc == (r0 + k, c0) for k, rc in enumerate(positions)):
-        shape: tuple = ("column", r0, c0, len(positions))
-    else:
-        shape = ("cells", positions)
-    if len(cells) <= 1000 and len(_SHAPES) < 2000:   # as range_cells() remembers: the template's ranges
-        _SHAPES[id(cells)] = (cells, shape)
-    return shape
+        return ("column", r0, c0, len(positions))
+    return ("cells", tuple(positions))
 
 
 class _Grid:
@@ -195,10 +194,12 @@ class _Grid:
                 return None if v == "" else v
         return None
 
-    def column(self, sheet: str, cells: list[str]) -> list[Any]:
+    def column(self, sheet: str, cells: tuple[str, ...]) -> list[Any]:
         """Values of cells (A1) of one sheet; None for an empty cell."""
         grid = self._grid(sheet)
-        shape = _shape(cells)
+        if cells.__class__ is not tuple:
+            cells = tuple(cells)
+        shape = _shape(cells) if len(cells) <= TEMPLATE_RANGE else _shape.__wrapped__(cells)
         if shape[0] == "column":
             _, r0, c, n = shape
             out = [(row[c] if c < len(row) else None) for row in grid[r0:r0 + n]]
@@ -583,40 +584,34 @@ def _read_formula_cells(pkg, grid, comp: form.Computed, report: Report, titles) 
 
 # Parsing by field type ------------------------------------------------------------------------------
 
-_PARSERS: dict[tuple, Any] = {}
-_MEMO_LIMIT = 1024   # entries per field type, then it starts afresh: memory stays flat over a merge
-_MEMO_TEXT = 200     # longer texts are parsed every time
+_MEMO_TEXT = 200     # longer texts (narratives) are parsed every time, never kept
+
+
+@cache   # one per field type and option list
+def _parser(type_: str, options: str):
+    @lru_cache(maxsize=_REMEMBERED, typed=True)   # typed: 1, 1.0 and True are different raw values
+    def remembered(raw):
+        return _parse(type_, options, raw)
+
+    def parse(raw):
+        if raw.__class__ is str and len(raw) > _MEMO_TEXT:
+            return _parse(type_, options, raw)
+        try:
+            return remembered(raw)
+        except TypeError:  # an unhashable value from somewhere other than calamine
+            return _parse(type_, options, raw)
+
+    return parse
 
 
 def parser_of(f: form.Field):
     """_parse for fields like f, remembering results: Parsed is immutable and depends only on the raw
     value (its type included) and the field's type and options. Every report repeats many values
     (0, 1, units, statuses, option labels, a task filled down), and a table has ~1 000 cells."""
-    key = (f.type, f.options)
-    parse = _PARSERS.get(key)
-    if parse is None:
-        memo: dict[tuple, values.Parsed] = {}
-
-        def parse(raw, f=f, memo=memo):
-            k = (raw.__class__, raw)
-            try:
-                hit = memo.get(k)
-            except TypeError:  # an unhashable value from somewhere other than calamine
-                return _parse(f, raw)
-            if hit is None:
-                hit = _parse(f, raw)
-                if raw.__class__ is not str or len(raw) <= _MEMO_TEXT:   # not the narratives
-                    if len(memo) >= _MEMO_LIMIT:
-                        memo.clear()
-                    memo[k] = hit
-            return hit
-
-        _PARSERS[key] = parse
-    return parse
+    return _parser(f.type, f.options)
 
 
-def _parse(f: form.Field, raw) -> values.Parsed:
-    t = f.type
+def _parse(t: str, options: str, raw) -> values.Parsed:
     if t == "date":
         return values.parse_date(raw)
     if t == "count":
@@ -629,7 +624,7 @@ def _parse(f: form.Field, raw) -> values.Parsed:
     if t == "measure":
         return values.parse_number(raw, allow_threshold=True)
     if t == "choice":
-        return _parse_choice(f, raw)
+        return _parse_choice(options, raw)
     if t == "bin":
         if values.is_blank(raw):
             return values.Parsed(blank=True)
@@ -647,17 +642,14 @@ class _Unknown(str):
     """A typed value that is not one of the drop-down options: kept as typed, flagged."""
 
 
-_OPTION_CACHE: dict[str, dict[str, str]] = {}
+_option_lookup = cache(form.option_lookup)   # one per option list
 
 
-def _parse_choice(f: form.Field, raw) -> values.Parsed:
+def _parse_choice(options: str, raw) -> values.Parsed:
     p = values.parse_text(raw)
     if p.blank or p.value is None:
         return p
-    lookup = _OPTION_CACHE.get(f.options)
-    if lookup is None:
-        lookup = _OPTION_CACHE[f.options] = form.option_lookup(f.options)
-    code = lookup.get(form.fold(p.value))
+    code = _option_lookup(options).get(form.fold(p.value))
     if code is None:
         return values.Parsed(value=_Unknown(p.value))
     return values.Parsed(value=code)
