@@ -9,7 +9,7 @@ import time
 from toolkit.web.jobs import check_upload
 
 
-def misbehaving(path: str, name: str, want_copy: bool):
+def misbehaving(path: str, name: str, want_copy: bool, langs=(None,)):
     with open(path, "rb") as fh:
         head = fh.read(16)
     if head.startswith(b"SLEEP"):
@@ -19,4 +19,4 @@ def misbehaving(path: str, name: str, want_copy: bool):
         return {"hoard": len(hoard)}
     if head.startswith(b"DIE"):
         os._exit(3)
-    return check_upload(path, name, want_copy)
+    return check_upload(path, name, want_copy, langs)

@@ -319,8 +319,9 @@ class Server:
                                 headers=headers)
         return self._html(request, lang, message_box(text, lang), status=status, headers=headers)
 
-    async def _run(self, upload: Upload, want_copy: bool):
-        return await self.pool.run(str(upload.path), upload.name, want_copy)
+    async def _run(self, upload: Upload, want_copy: bool, lang: str | None):
+        """The check in a worker, with messages in `lang` only (None: the workbook's language)."""
+        return await self.pool.run(str(upload.path), upload.name, want_copy, (lang,))
 
     def _failed(self, outcome, upload: Upload, lang: str) -> dict:
         """The per-file object for a check that did not finish: a file-unreadable finding saying why."""
@@ -344,7 +345,7 @@ class Server:
         return await self._with_upload(request, self._check_page, api=False)
 
     async def _check_page(self, request, upload: Upload, lang: str):
-        outcome = await self._run(upload, True)
+        outcome = await self._run(upload, True, lang)
         if outcome.status != "ok":
             return self._html(request, lang, message_box(self._failure_text(outcome, lang), lang))
         value = outcome.value
@@ -360,11 +361,11 @@ class Server:
         message_lang = request.query_params.get("lang")
         if message_lang not in ("kk", "ru", "en"):
             message_lang = None
-        outcome = await self._run(upload, want_copy)
+        outcome = await self._run(upload, want_copy, message_lang)
         if outcome.status != "ok":
             return JSONResponse(self._failed(outcome, upload, message_lang or "kk"))
         value = outcome.value
-        obj = value["results"][message_lang or value["lang"] or "kk"]
+        obj = value["results"][message_lang]
         if want_copy:
             if value["copy"] is None:
                 return JSONResponse(obj, status_code=422)
@@ -393,7 +394,7 @@ class Server:
         if not intake.normalise_code(code):
             return self._html(request, lang, message_box(t("code_missing", lang), lang), status=400)
         received_at = intake.utc_now()
-        outcome = await self._run(upload, True)
+        outcome = await self._run(upload, True, lang)
         if outcome.status != "ok":
             text = self._failure_text(outcome, lang) + " " + t("not_submitted", lang)
             return self._html(request, lang, message_box(text, lang))

@@ -21,11 +21,12 @@ DEFAULT_JOB = "toolkit.web.jobs:check_upload"
 LANGS = ("kk", "ru", "en")
 
 
-def check_upload(path: str, display_name: str, want_copy: bool) -> dict:
+def check_upload(path: str, display_name: str, want_copy: bool, langs=LANGS) -> dict:
     """The job: validate the uploaded file at `path` (a private temporary file), as `esep validate`
     does, under the name the user gave it. Returns plain data: the per-file object of
-    `esep validate --json` in every message language, the header fields intake needs, and the
-    checked copy's bytes when asked for (written beside `path` and removed at once)."""
+    `esep validate --json` with messages in each of `langs` (None: the workbook's language, as the
+    command line does), the header fields intake needs, and the checked copy's bytes when asked for
+    (written beside `path` and removed at once)."""
     from ..validation import check
 
     result = check(path, keep_data=want_copy)      # the copy is made of the bytes that were checked
@@ -46,7 +47,7 @@ def check_upload(path: str, display_name: str, want_copy: bool) -> dict:
         result.report.data = None
     values = result.report.values if result.report is not None else {}
     return {
-        "results": {lang: result.to_dict(lang) for lang in LANGS},
+        "results": {lang: result.to_dict(lang) for lang in langs},
         "lang": result.lang,
         "readable": result.readable,
         "org_bin": _text(values.get("org_bin")),
