@@ -332,8 +332,8 @@ def issue_cmd(roster, out_dir, lang, password, check_url, as_json):
               help="Intake mode: store submissions accepted with a right access code in this folder.")
 @click.option("--codes", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Intake mode: access-codes.csv written by `esep issue`.")
-@click.option("--roster", type=click.Path(exists=True), default=None,
-              help="Intake mode: the round's roster (for the operator's later `esep merge --roster`).")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Intake mode: the round's roster; checked at start, codes not on it are reported.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Worker processes that check files (default: the machine's cores).")
 @click.option("--queue", type=click.IntRange(min=0), default=16, show_default=True,
@@ -365,6 +365,19 @@ def serve(host, port, inbox, codes, roster, workers, queue, timeout, memory_mb):
 
     from toolkit.web.intake import CodesError
 
+    if roster:
+        from toolkit.web.intake import against_roster, load_codes
+
+        try:
+            stray, uncoded = against_roster(load_codes(codes), _load_roster(roster, "en"))
+        except CodesError as exc:
+            raise click.ClickException(str(exc))
+        for g in stray:
+            click.echo(f"warning: {codes}: BIN {g.org_bin}, agreement {g.agreement_no} is not on the roster",
+                       err=True)
+        for e in uncoded:
+            click.echo(f"warning: {roster}, row {e.line}: BIN {e['org_bin']}, agreement {e['agreement_no']} "
+                       f"has no access code: it cannot be submitted through the page", err=True)
     config = Config(queue=queue, timeout=timeout, memory=memory_mb * 1024 * 1024,
                     inbox=Path(inbox) if inbox else None, codes=Path(codes) if codes else None,
                     roster=Path(roster) if roster else None)

@@ -419,3 +419,48 @@ def test_page_texts_are_wholly_in_their_language(lang):
         s = text.get(lang)
         assert not _latin_words(s.replace("F5", ""), lang), (key, s)
         assert not [p for p in NOT_THESE[lang] if re.search(p, s, re.IGNORECASE)], (key, s)
+
+
+def test_round_trip_issue_serve_merge(tmp_path):
+    """esep issue writes access-codes.csv; esep serve --inbox --codes --roster takes the seed report with its
+    code; esep merge --roster takes the arrival time from the receipt."""
+    import csv
+
+    roster = ROOT / "workbook_templates" / "examples" / "roster.csv"
+    issued = tmp_path / "issued"
+    done = subprocess.run([sys.executable, "cli.py", "issue", str(roster), "--out-dir", str(issued)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=TIMEOUT)
+    assert done.returncode == 0, done.stderr
+    with open(issued / "access-codes.csv", encoding="utf-8-sig", newline="") as fh:
+        code = next(r["access_code"] for r in csv.DictReader(fh) if r["agreement_no"] == "94")
+    inbox = tmp_path / "inbox"
+    with cli_server("--inbox", str(inbox), "--codes", str(issued / "access-codes.csv"), "--roster", str(roster),
+                    "--workers", "1") as (url, proc, lines):
+        assert not any("warning" in line for line in lines)          # every roster row has its code
+        with httpx.Client(timeout=TIMEOUT) as c:
+            assert _submit(c, url, code).status_code == 200
+    assert not any(code in line for line in lines)
+    done = subprocess.run([sys.executable, "cli.py", "merge", str(inbox), "-o", str(tmp_path / "r.xlsx"),
+                           "--roster", str(roster), "--csv-dir", str(tmp_path / "csv")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=TIMEOUT)
+    assert done.returncode in (0, 1), done.stderr
+    with open(tmp_path / "csv" / "expected.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = {r["agreement_no"]: r for r in csv.DictReader(fh)}
+    assert rows["94"]["status"] == "received" and rows["94"]["source_file"].endswith(".xlsx")
+    assert rows["112"]["status"] == "missing"
+    from openpyxl import load_workbook
+
+    wb = load_workbook(tmp_path / "r.xlsx", read_only=True)
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row]
+    assert "Уақыт көзі" in cells and "қабылдау түбіртегі" in cells  # the time came from the receipt
+
+
+def test_codes_not_on_the_roster_are_reported_at_start(tmp_path):
+    roster = ROOT / "workbook_templates" / "examples" / "roster.csv"
+    codes = write_codes(tmp_path / "codes.csv", [("94", SEED_BIN, "X", "x.xlsx", CODE),
+                                                ("999", "190840001231", "Y", "y.xlsx", "ABCDEFGHJK23")])
+    with cli_server("--inbox", str(tmp_path / "in"), "--codes", str(codes), "--roster", str(roster),
+                    "--workers", "1") as (url, proc, lines):
+        text = "".join(lines)
+    assert "agreement 999 is not on the roster" in text
+    assert "agreement 112 has no access code" in text and "agreement № 57-Г has no access code" in text

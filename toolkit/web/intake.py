@@ -77,6 +77,15 @@ def load_codes(path) -> dict[tuple[str, str], Grantee]:
     return out
 
 
+def against_roster(codes: dict, roster) -> tuple[list[Grantee], list]:
+    """(codes whose BIN and agreement are not on the roster, roster entries without a code): told to
+    the operator at start-up, since those reports cannot be submitted or matched."""
+    on_roster = {(e["org_bin"], agreement_key(e["agreement_no"])) for e in roster.entries}
+    stray = [g for key, g in codes.items() if key not in on_roster]
+    uncoded = [e for e in roster.entries if (e["org_bin"], agreement_key(e["agreement_no"])) not in codes]
+    return stray, uncoded
+
+
 _DUMMY = "X" * 16
 
 
