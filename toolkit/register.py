@@ -366,8 +366,24 @@ def set_memory_limit(limit: int = WORKER_MEMORY_LIMIT) -> str | None:
 
 
 def _die_with_parent():
-    """Linux: SIGKILL this process when its parent ends (PR_SET_PDEATHSIG), even by SIGKILL."""
+    """End this worker when the merge that started it ends, even by SIGKILL: a thread waits on the
+    multiprocessing parent sentinel (the pipe from the merge, which closes when it dies; with the
+    forkserver the OS parent is the forkserver, which itself lives as long as any worker), and on
+    Linux the OS parent's death is also fatal (PR_SET_PDEATHSIG)."""
     import sys
+    import threading
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    parent = multiprocessing.parent_process()
+    if parent is not None and getattr(parent, "sentinel", None) is not None:
+        def watch(sentinel=parent.sentinel):
+            try:
+                wait([sentinel])
+            except (OSError, ValueError):
+                return
+            os._exit(1)
+        threading.Thread(target=watch, name="esep-exit-with-merge", daemon=True).start()
     if not sys.platform.startswith("linux"):
         return
     try:
@@ -582,7 +598,26 @@ def read_all(paths: list[Path], lang: str, jobs: int, on_result: Callable[[FileR
             suspects = []
 
 
+def _esep_mp_tempdir() -> None:
+    """multiprocessing keeps the forkserver's socket in a temporary folder of its own (pymp-…) that a
+    SIGKILL leaves behind; give it an esep spool name instead (esep-mp-<pid>-…), so the next run can
+    tell it is esep's and remove it (outputs.clean_stale). Removed at exit as multiprocessing does."""
+    import multiprocessing
+    import shutil
+    from multiprocessing import util
+
+    try:
+        config = multiprocessing.current_process()._config
+    except AttributeError:
+        return
+    if config.get("tempdir") is None:
+        folder = tempfile.mkdtemp(prefix=spool_prefix("mp"))
+        config["tempdir"] = folder
+        util.Finalize(None, shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True}, exitpriority=-100)
+
+
 def _pool(workers: int) -> ProcessPoolExecutor:
+    _esep_mp_tempdir()
     context = multiprocessing.get_context(START_METHOD)
     if START_METHOD == "forkserver":
         context.set_forkserver_preload([__name__])   # the workers fork with the reader already imported
