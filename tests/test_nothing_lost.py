@@ -444,3 +444,130 @@ def test_stale_part_files_and_spools_of_dead_runs_are_removed(good_source, tmp_p
     assert register.merge([tmp_path / "in"], out / "r.xlsx", jobs=1).written
     assert not stale.exists() and not stale_spool.exists()
     assert live.exists() and foreign.exists() and other_spool.exists()
+
+
+# 8. The smaller items ---------------------------------------------------------------------------------
+
+def _validated(tmp_path, singles=None, edit_tables=None):
+    s = builders.clean_singles()
+    s.update(singles or {})
+    t = builders.clean_tables()
+    if edit_tables:
+        edit_tables(t)
+    return validation.validate(builders.fill(tmp_path / "r.xlsx", s, t))
+
+
+def test_percent_message_shows_the_value_typed(tmp_path):
+    result = _validated(tmp_path, edit_tables=lambda t: t["ind"][2].update(ind_fact=100.0000001))
+    [f] = [f for f in result.findings if f.code == "percent-out-of-range"]
+    assert "100.0000001%" in f.message("en") and "100,0000001%" in f.message("ru")
+
+
+# A serial 0 or -5 in a date cell reaches esep (through calamine) as the time 00:00: shown as «≤ 0».
+@pytest.mark.parametrize("typed, shown", [(0, "«≤ 0»"), (-5, "«≤ 0»"), ("01.01.0001", "«01.01.0001»"),
+                                          ("31.12.1899", "«31.12.1899»")])
+def test_dates_before_1900_and_serials_up_to_zero_are_type_errors(tmp_path, typed, shown):
+    result = _validated(tmp_path, {"report_date": typed})
+    errors = [f for f in result.findings if f.code == "type-error" and f.field == "report_date"]
+    assert len(errors) == 1, [(f.code, f.field, f.value) for f in result.findings]
+    assert shown in errors[0].message("en") and "00:00:00" not in errors[0].message("en")
+    assert result.report.get("report_date") is None
+
+
+@pytest.mark.parametrize("field, value", [("grant_amount", 1e300), ("grant_amount", 10 ** 12 + 1),
+                                          ("stats_male", 10 ** 8 + 1)])
+def test_figures_no_report_can_hold_are_type_errors(tmp_path, field, value):
+    result = _validated(tmp_path, {field: value})
+    [f] = [f for f in result.findings if f.code == "type-error" and f.field == field]
+    assert result.report.get(field) is None
+    assert len(f.message("en")) < 300 and "trillion" in f.message("en") or "million" in f.message("en")
+
+
+def test_sane_figures_at_the_bounds_are_read(tmp_path):
+    result = _validated(tmp_path, {"grant_amount": 10 ** 12})
+    assert result.report.get("grant_amount") == 10 ** 12
+    assert not [f for f in result.findings if f.code == "type-error"]
+
+
+def test_merge_fails_when_the_only_invalid_file_was_superseded(tmp_path):
+    (tmp_path / "in").mkdir()
+    old = builders.clean(tmp_path / "in" / "old.xlsx", stats_female=394,
+                         report_date=builders.dt.date(2024, 12, 1))
+    new = builders.clean(tmp_path / "in" / "new.xlsx", report_date=builders.dt.date(2024, 12, 20))
+    assert validation.check(old).valid is False and validation.check(new).valid is True
+    result = run(["merge", tmp_path / "in", "-o", tmp_path / "r.xlsx", "--json"])
+    payload = json.loads(result.stdout)
+    assert (payload["invalid"], payload["superseded"], payload["superseded_invalid"]) == (0, 1, 1)
+    assert result.exit_code == 1
+
+
+def test_csv_prefix_rule_as_the_readme_states(tmp_path):
+    from toolkit import values
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "`-1-1` (a spreadsheet computes −2), phone numbers such as `+7 (708) 401-36-74`" in readme
+    for text in ("-1-1", "+7 (708) 401-36-74", "- пункт", "=1+1", "@SUM(A1)", "\tx"):
+        assert register._csv_value(text) == "'" + text
+    for text in ("-5", "+5", "-5,5", "-5%", "-", "мәтін"):
+        assert register._csv_value(text) == text and not values.looks_like_formula(text)
+
+
+# Done when: one folder with everything at once ------------------------------------------------------
+
+def test_done_when_a_mixed_folder_is_merged_with_every_file_accounted_for(good_source, bad_source, tmp_path):
+    folder = tmp_path / "incoming"
+    _copy(good_source, folder / "final_report_2024_kk.xlsx")
+    _copy(bad_source, folder / "b.xlsx")
+    os.mkfifo(folder / "pipe.xlsx")
+    _copy(good_source, folder / NON_UTF8)
+    elsewhere = tmp_path / "elsewhere"
+    _copy(bad_source, elsewhere / "in_linked_folder.xlsx")
+    os.symlink(elsewhere, folder / "linked")
+    before = _snapshot(folder)
+
+    # The register named like an input: refused before anything is read, nothing overwritten.
+    refused = subprocess.run([sys.executable, "cli.py", "merge", str(folder), "-o",
+                              str(folder / "final_report_2024_kk.xlsx")], cwd=ROOT, capture_output=True, timeout=60)
+    assert refused.returncode == 2 and b"would be read as a report" in refused.stderr
+    assert _snapshot(folder) == before
+
+    # Elsewhere: every file is in the register, none overwritten, the run ends (the FIFO never blocks it).
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = subprocess.run([sys.executable, "cli.py", "merge", str(folder), "-o", str(out / "register.xlsx"),
+                           "--csv-dir", str(out / "csv"), "--json"], cwd=ROOT, capture_output=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    payload = json.loads(proc.stdout.decode("utf-8"))
+    assert payload["files"] == 5 and payload["written"] is True
+    rows = list(csv.DictReader(io.StringIO((out / "csv" / "reports.csv").read_text(encoding="utf-8-sig"))))
+    assert sorted(r["source_file"] for r in rows) == sorted([
+        "final_report_2024_kk.xlsx", "b.xlsx", "pipe.xlsx", "otchet_\\x8e\\xa2.xlsx",
+        "linked/in_linked_folder.xlsx"])
+    status = {r["source_file"]: r["status"] for r in rows}
+    assert status["pipe.xlsx"] == "unreadable" and status["b.xlsx"] in ("invalid", "superseded")
+    findings = list(csv.DictReader(io.StringIO((out / "csv" / "findings.csv").read_text(encoding="utf-8-sig"))))
+    assert any(f["source_file"] == "pipe.xlsx" and f["code"] == "file-unreadable" for f in findings)
+    assert _snapshot(folder) == before
+
+
+# A property: any file name, validate and merge ----------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_NAME_BYTES = st.binary(min_size=1, max_size=40).map(lambda b: b.replace(b"/", b"_").replace(b"\0", b"_")) \
+    .filter(lambda b: b not in (b".", b".."))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(stem=_NAME_BYTES)
+def test_any_file_name_validates_and_merges(good_source, tmp_path_factory, stem):
+    folder = tmp_path_factory.mktemp("names")
+    name = os.fsdecode(stem + b".xlsx")
+    path = _copy(good_source, folder / "in" / name)
+    result = validation.validate(path, write_copy=True, out_dir=folder / "checked")
+    doc = json.dumps(result.to_dict("en"), ensure_ascii=False).encode("utf-8")   # always valid UTF-8
+    assert json.loads(doc)["valid"] is True
+    assert Path(result.output).is_file()
+    merged = register.merge([folder / "in"], folder / "r.xlsx", csv_dir=folder / "csv", jobs=1)
+    assert (merged.files, merged.valid) == (1, 1)
+    text = (folder / "csv" / "reports.csv").read_bytes().decode("utf-8-sig")
+    assert text.count("\n") >= 2

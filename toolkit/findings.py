@@ -454,10 +454,11 @@ UNREADABLE_REASONS: dict[str, tuple[str, str, str]] = {
 TYPE_WORDS = {
     "date": ("күн", "дата", "a date", "КК.АА.ЖЖЖЖ түрінде жазыңыз, мысалы 10.07.2024.",
              "Укажите в формате ДД.ММ.ГГГГ, например 10.07.2024.", "Use DD.MM.YYYY, e.g. 10.07.2024."),
-    "amount": ("сома", "сумма", "an amount", "Тек сан жазыңыз, мысалы 7000000.",
-               "Укажите только число, например 7000000.", "Type a number only, e.g. 7000000."),
-    "count": ("бүтін сан", "целое число", "a whole number", "Бүтін сан жазыңыз (0 немесе одан көп).",
-              "Укажите целое число (0 или больше).", "Type a whole number (0 or more)."),
+    "amount": ("сома", "сумма", "an amount", "Тек сан жазыңыз, мысалы 7000000 (0-ден 1 триллион теңгеге дейін).",
+               "Укажите только число, например 7000000 (от 0 до 1 триллиона тенге).",
+               "Type a number only, e.g. 7000000 (0 to 1 trillion tenge)."),
+    "count": ("бүтін сан", "целое число", "a whole number", "Бүтін сан жазыңыз (0-ден 100 миллионға дейін).",
+              "Укажите целое число (от 0 до 100 миллионов).", "Type a whole number (0 to 100 million)."),
     "measure": ("сан", "число", "a number", "Санды жазыңыз; шек емес, нақты мәнді.",
                 "Укажите число — фактическое значение, а не порог.", "Type the actual number."),
     "number": ("сан", "число", "a number", "Санды жазыңыз.", "Укажите число.", "Type a number."),
@@ -528,17 +529,27 @@ def show(value: Any, lang: str = "kk") -> str:
     if isinstance(value, (int, float)):
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        if isinstance(value, int):
+        if abs(value) >= 1e15:          # beyond a spreadsheet's 15 digits: as typed (1e+300), not 301 digits
+            text = f"{value:.6g}"
+        elif isinstance(value, int):
             text = f"{value:,}".replace(",", " ")
         else:
-            text = f"{value:,.2f}".rstrip("0").rstrip(".").replace(",", " ")
-            if lang != "en":
-                text = text.replace(".", ",")
+            text = f"{value:,.2f}".rstrip("0").rstrip(".")
+            if "." not in text:         # a fraction two decimals would hide (100.0000001 is not 100)
+                text = f"{value:,.15g}"
+            text = text.replace(",", " ")
+        if lang != "en":
+            text = text.replace(".", ",")
         return text
     if isinstance(value, _dt.datetime):
         value = value.date()
     if isinstance(value, _dt.date):
-        return value.strftime("%d.%m.%Y")
+        return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"   # strftime drops a year's zeros
+    if isinstance(value, _dt.time):    # a date cell holding a serial below 1: the number typed, when known
+        fraction = (value.hour * 3600 + value.minute * 60 + value.second) / 86400
+        return show(fraction, lang) if fraction else "≤ 0"   # 0 and negative serials both arrive as 00:00
+    if isinstance(value, _dt.timedelta):   # a date cell holding a negative serial
+        return show(value.total_seconds() / 86400, lang)
     text = str(value)
     return text if len(text) <= 120 else text[:117] + "…"
 

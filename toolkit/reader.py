@@ -616,13 +616,13 @@ def _parse(t: str, options: str, raw) -> values.Parsed:
         return values.parse_date(raw)
     if t == "count":
         p = values.parse_number(raw, integer=True, dash_zero=True)
-        return _nonnegative(p)
+        return _bounded(_nonnegative(p), values.MAX_COUNT)
     if t == "amount":
-        return _nonnegative(values.parse_number(raw))
+        return _bounded(_nonnegative(values.parse_number(raw)), values.MAX_AMOUNT)
     if t == "number":
-        return _nonnegative(values.parse_number(raw))
+        return _bounded(_nonnegative(values.parse_number(raw)), values.MAX_AMOUNT)
     if t == "measure":
-        return values.parse_number(raw, allow_threshold=True)
+        return _bounded(values.parse_number(raw, allow_threshold=True), values.MAX_AMOUNT)
     if t == "choice":
         return _parse_choice(options, raw)
     if t == "bin":
@@ -630,6 +630,13 @@ def _parse(t: str, options: str, raw) -> values.Parsed:
             return values.Parsed(blank=True)
         return values.Parsed(value=values.parse_bin(raw))
     return values.parse_text(raw)   # text, longtext, email, phone
+
+
+def _bounded(p: values.Parsed, limit: int) -> values.Parsed:
+    """A figure no report can hold (values.MAX_AMOUNT, MAX_COUNT) is a type-error, not a number."""
+    if isinstance(p.value, (int, float)) and abs(p.value) > limit:
+        return values.Parsed(value=None, error=True)
+    return p
 
 
 def _nonnegative(p: values.Parsed) -> values.Parsed:

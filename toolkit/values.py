@@ -81,7 +81,7 @@ _PATTERNS = {
         r"(?: ?(?:ж|жыл|жылы|г|год|года)\.?)?"
         r"(?:[ T](?P<hh>[0-9]{1,2}):(?P<mm>[0-9]{2})(?::(?P<ss>[0-9]{2})(?:\.[0-9]+)?)?)?"
     ),
-    "plain_after_sign": r"[0-9\s().,%\-\u2012\u2013\u2014\u2212]*",
+    "plain_after_sign": r"(?:[0-9]+(?:[.,][0-9]+)?%?)?",
     "sentence_term": r"[.!?\u2026]+",
     # abbreviations that usually close a list ("..., т.б.") - a sentence end only before a capital
     "abbr_list_end": r"(?i)(?<![^\W\d_])(?:т\. ?б|т\. ?с\. ?с|т\. ?т|т\. ?д|т\. ?п|и др|и пр)\Z",
@@ -383,23 +383,33 @@ def parse_date(raw) -> Parsed:
     "text-date". Text "10.07.2024", "10.07.24" (-> 2024), "10/07/2024", "10-07-2024",
     "2024-07-10", with an optional "ж."/"жыл"/"г."/"года" and an optional time part ->
     note "text-date"; always day-month-year, never month-day. Impossible dates, ranges
-    ("11.07-09.09.24"), month names ("Маусым-қазан, 2024"), bool, time, timedelta -> error.
+    ("11.07-09.09.24"), month names ("Маусым-қазан, 2024"), bool, time, timedelta, serials <= 0 and
+    dates before 1900 (MIN_YEAR) -> error.
     """
     if is_blank(raw):
         return _BLANK
     if isinstance(raw, bool):
         return _ERROR
     if isinstance(raw, _dt.datetime):
-        return Parsed(raw.date())
+        raw = raw.date()
     if isinstance(raw, _dt.date):
-        return Parsed(raw)
+        return Parsed(raw) if raw.year >= MIN_YEAR else _ERROR
     if isinstance(raw, (int, float)):
         d = _excel_serial_to_date(raw)
     elif isinstance(raw, str):
         d = _read_date_text(_squash(raw))
     else:
         d = None
-    return _ERROR if d is None else Parsed(d, note="text-date")
+    return _ERROR if d is None or d.year < MIN_YEAR else Parsed(d, note="text-date")
+
+
+# A report's dates are this century's: 01.01.0001 or a serial <= 0 (shown by spreadsheets as a time
+# or 00.01.1900) is a typing slip, never a date (type-error). Spreadsheets start their dates in 1900.
+MIN_YEAR = 1900
+# The largest figure a report can hold: a grant, payroll or purchase above a trillion tenge, or more than
+# 100 million people (five times the country), is a slip (1e300, digits pasted twice): type-error.
+MAX_AMOUNT = 10 ** 12
+MAX_COUNT = 10 ** 8
 
 
 # --------------------------------------------------------------------------- BIN / IIN
@@ -583,9 +593,10 @@ def count_sentences(text: str) -> int:
 def looks_like_formula(text: str) -> bool:
     """True when a spreadsheet would treat `text` as a formula (CSV/formula injection).
 
-    Starts with "=", "@", tab, CR or LF; or with "+"/"-" unless the rest is a plain number or
-    phone (digits, whitespace, parentheses, dashes, dot, comma, percent): "-5", "+7 (708) 401-36-74"
-    and a lone "-" are not formulas. No stripping is done first.
+    Starts with "=", "@", tab, CR or LF; or with "+"/"-" unless it is a lone sign or the rest is a
+    plain number: digits with at most one decimal mark ("." or ",") and an optional "%" ("-5", "+5",
+    "-5,5", "-5%"). Everything else after a sign counts, phone numbers ("+7 (708) 401-36-74") and
+    "-1-1" (which a spreadsheet computes as -2) included. No stripping is done first.
     """
     if not isinstance(text, str) or not text:
         return False
