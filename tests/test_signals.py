@@ -1,5 +1,5 @@
 """Issue #11, signals: SIGINT and SIGTERM end a merge within two seconds even while its workers are
-blocked on I/O, leaving no worker, temporary file or spool folder behind, with exit 130 / 143; after a
+blocked on I/O (the merge cache is off: every file is read by a worker), leaving no worker, temporary file or spool folder behind, with exit 130 / 143; after a
 SIGKILL the workers die with the merge and the next run removes what it left.
 
 Every wait here is on an event (a flag file a blocked worker creates, a process ending), never a guessed
@@ -69,7 +69,7 @@ def setup(tmp_path, good):
 
 def _start(s, *args):
     return subprocess.Popen([sys.executable, "cli.py", "merge", str(s["folder"]), "-o", str(s["out"] / "r.xlsx"),
-                             "--jobs", "2", *args], cwd=ROOT, env=s["env"], stdout=subprocess.DEVNULL,
+                             "--jobs", "2", "--no-cache", *args], cwd=ROOT, env=s["env"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, start_new_session=True)
 
 
@@ -167,7 +167,7 @@ def test_after_sigkill_workers_die_and_the_next_run_cleans_up(setup):
     flag = setup["flags"] / "writing"
     env = {k: v for k, v in setup["env"].items() if k != "ESEP_TEST_BLOCK"}
     held = subprocess.Popen([sys.executable, "tests/held_merge.py", "writing", str(flag), "merge",
-                             str(setup["folder"]), "-o", str(setup["out"] / "r.xlsx"), "--jobs", "2"],
+                             str(setup["folder"]), "-o", str(setup["out"] / "r.xlsx"), "--jobs", "2", "--no-cache"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
     try:
@@ -180,7 +180,7 @@ def test_after_sigkill_workers_die_and_the_next_run_cleans_up(setup):
     assert len(parts) == 1 and f".esep-{held.pid}." in parts[0]
     # The next run: completes, and removes both (only esep's own, of dead processes, older than it).
     done = subprocess.run([sys.executable, "cli.py", "merge", str(setup["folder"]), "-o",
-                           str(setup["out"] / "r.xlsx"), "--jobs", "2"], cwd=ROOT, env=env,
+                           str(setup["out"] / "r.xlsx"), "--jobs", "2", "--no-cache"], cwd=ROOT, env=env,
                           capture_output=True, timeout=300)
     assert done.returncode == 0, done.stderr.decode(errors="replace")
     assert os.listdir(setup["tmp"]) == []
