@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import functools
 import multiprocessing
 import os
 import pickle
@@ -1026,8 +1027,10 @@ def _write(spool_: Spool, output: Path, *, csv_dir, lang: str, names: list[str],
         _write_summary(wb, summary_ws, by_region, lang, fmt, with_round=bool(round_))
         wb.close()
         rowxml.check_styles(str(frame))
-        sheets = {part: titles[title] for title, part in rowxml.worksheet_parts(str(frame)).items()
-                  if title in titles}
+        parts = rowxml.worksheet_parts(str(frame))
+        if set(titles) - set(parts):   # their rows would be lost without a word
+            raise KeyError(f"register frame: no worksheet for {sorted(set(titles) - set(parts))}")
+        sheets = {parts[title]: key for title, key in titles.items()}
 
         # 3. Number the rows and stitch them in.
         def blocks(key: str):
@@ -1162,15 +1165,11 @@ def _sheet_frame(ws, columns, lang, fmt: _Formats, rows: int):
     ws.autofilter(0, 0, max(rows, 1), len(columns) - 1)
 
 
-_RENDERERS: dict[str, dict[str, rowxml.Renderer]] = {}
-
-
+@functools.cache   # one per language and process
 def _renderers(lang: str) -> dict[str, rowxml.Renderer]:
-    """Per register sheet, how its rows are rendered in `lang` (made once per process)."""
-    if lang not in _RENDERERS:
-        _RENDERERS[lang] = {key: rowxml.Renderer((c.key, c.kind, _shown_by(c, lang)) for c in columns)
-                            for key, _, columns, _ in SHEETS}
-    return _RENDERERS[lang]
+    """Per register sheet, how its rows are rendered in `lang`."""
+    return {key: rowxml.Renderer((c.key, c.kind, _shown_by(c, lang)) for c in columns)
+            for key, _, columns, _ in SHEETS}
 
 
 def _shown_by(col: Column, lang: str):
