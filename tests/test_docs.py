@@ -73,3 +73,13 @@ def test_no_project_file_points_outside_the_repository():
         if re.search(r"\.\./shared|/wor[k]/|\bshared/(spec|research|corpus|seed)", text):
             pointing.append(name)
     assert not pointing, f"these files point outside the repository: {pointing}"
+
+
+def test_the_readme_layout_lists_every_module():
+    """A newcomer finds every module in README's Layout, one line each."""
+    layout = README[README.index("## Layout"):]
+    layout = layout[:layout.index("```", layout.index("```") + 3)]
+    modules = sorted(p.relative_to(builders.ROOT).as_posix()
+                     for p in list((builders.ROOT / "toolkit").rglob("*.py")) + [builders.ROOT / "cli.py"])
+    missing = [m for m in modules if f"\n{m} " not in layout]
+    assert not missing, f"add a line for each to README's Layout section: {missing}"
