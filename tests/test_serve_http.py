@@ -464,3 +464,22 @@ def test_codes_not_on_the_roster_are_reported_at_start(tmp_path):
         text = "".join(lines)
     assert "agreement 999 is not on the roster" in text
     assert "agreement 112 has no access code" in text and "agreement № 57-Г has no access code" in text
+
+
+def test_a_worker_dead_between_jobs_costs_nobody_a_check(monkeypatch):
+    import os
+    import signal
+
+    from toolkit.web import jobs
+
+    with InProcess(Config(workers=1)) as s:
+        worker = s.server.pool._all[0]
+        os.kill(worker.process.pid, signal.SIGKILL)
+        worker.process.join(TIMEOUT)
+        r = post_file(s.url + "/api/validate", SEED.read_bytes())
+        assert r.status_code == 200 and r.json()["counts"] == seed_result().counts
+        monkeypatch.setattr(jobs, "JOBS_PER_WORKER", 1)             # recycled after every job
+        before = s.server.pool._all[0].process.pid
+        assert post_file(s.url + "/api/validate", SEED.read_bytes()).status_code == 200
+        s.wait_health(lambda h: h["running"] == 0)
+        assert s.server.pool._all[0].process.pid != before

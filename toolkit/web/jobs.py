@@ -18,6 +18,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 DEFAULT_JOB = "toolkit.web.jobs:check_upload"
+JOBS_PER_WORKER = 500        # then a fresh process: whatever a long run of files leaves behind goes with it
 LANGS = ("kk", "ru", "en")
 
 
@@ -108,7 +109,7 @@ class Busy(Exception):
 
 @dataclasses.dataclass
 class Outcome:
-    status: str            # ok | timeout | memory | crashed | error
+    status: str            # ok | timeout | memory | crashed | error (| dead: never started, retried)
     value: object = None
     seconds: float = 0.0
 
@@ -121,6 +122,7 @@ class _Worker:
                                    name="esep-serve-worker")
         self.process.start()
         child.close()
+        self.jobs = 0
 
     def call(self, args, timeout: float) -> Outcome:
         import time
@@ -128,6 +130,10 @@ class _Worker:
         start = time.monotonic()
         try:
             self.conn.send(args)
+        except (OSError, ValueError):
+            return Outcome("dead")                         # died while idle: the job never started
+        self.jobs += 1
+        try:
             if not self.conn.poll(timeout):
                 return Outcome("timeout", seconds=time.monotonic() - start)
             status, value = self.conn.recv()
@@ -225,9 +231,13 @@ class WorkerPool:
         outcome = Outcome("crashed")
         try:
             outcome = worker.call(args, self.timeout)
+            if outcome.status == "dead":                   # a worker that died between jobs: start anew
+                self._retire(worker)
+                worker = self._new_worker()
+                outcome = worker.call(args, self.timeout)
             return outcome
         finally:
-            if outcome.status not in ("ok", "error"):
+            if outcome.status not in ("ok", "error") or worker.jobs >= JOBS_PER_WORKER:
                 self._retire(worker)
                 worker = self._new_worker()
             with self._lock:
