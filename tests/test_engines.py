@@ -269,3 +269,29 @@ def test_messy_reports_are_messy_enough(messy):
     for path, _ in messy:
         codes |= {f.code for f in validation.check(path).findings}
     assert {"formula-differs", "text-number", "dash-as-zero", "type-error"} <= codes
+
+
+# Structure after a re-save -----------------------------------------------------------------------------
+
+@needs_gn
+@pytest.mark.gnumeric
+def test_a_gnumeric_resave_is_named(tmp_path):
+    """Gnumeric drops the workbook's structure protection and the sheet passwords and shows _lists/_meta;
+    a name re-pointed before the re-save is still named after it, and the values come from the layout."""
+    def repoint(wb):
+        dn = wb.defined_names["ind_fact"]
+        dn.attr_text = dn.attr_text.replace("$M$", "$L$")
+
+    (tmp_path / "src").mkdir()
+    src = builders.fill(tmp_path / "src" / "r.xlsx", builders.clean_singles(), builders.clean_tables(), edit=repoint)
+    before = validation.check(src)
+    assert [f.field for f in before.findings if f.code == "name-moved"] == ["ind_fact"]
+    assert not [f for f in before.findings if f.code == "workbook-unlocked"]
+    again = gnumeric.recalc_many([src], tmp_path / "gn")[0]
+    after = validation.check(again)
+    assert [f.field for f in after.findings if f.code == "name-moved"] == ["ind_fact"]
+    assert [r.values["ind_fact"] for r in after.report.tables["ind"]] == [10, 602, 84, 20]
+    unlocked = [f for f in after.findings if f.code == "workbook-unlocked"]
+    assert len(unlocked) == 1
+    text = unlocked[0].message("ru")
+    assert "структуры книги" in text and "_lists, _meta" in text and "без пароля" in text

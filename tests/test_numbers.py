@@ -164,3 +164,192 @@ def test_examples_carry_the_results_a_spreadsheet_computes():
         if not report.readable:
             continue
         assert not _codes_at(validation.check(path), "cached-value-stale"), path.name
+
+
+# Names that lie ----------------------------------------------------------------------------------------
+
+def _repoint(changes: dict):
+    """An openpyxl edit: name -> function(old ref text) -> new ref text."""
+    def edit(wb):
+        for name, fn in changes.items():
+            dn = wb.defined_names[name]
+            dn.attr_text = fn(dn.attr_text)
+    return edit
+
+
+def _filled(tmp_path, changes):
+    return validation.check(builders.fill(tmp_path / "r.xlsx", builders.clean_singles(), builders.clean_tables(),
+                                          edit=_repoint(changes)))
+
+
+def test_a_name_pointed_at_another_column_is_named_and_the_layout_is_read(tmp_path):
+    """The issue's case: ind_fact -> the plan column. Without the check esep read the plans as facts."""
+    result = _filled(tmp_path, {"ind_fact": lambda r: r.replace("$M$", "$L$")})
+    moved = [f for f in result.findings if f.code == "name-moved"]
+    assert [(f.field, f.cell, f.severity) for f in moved] == [("ind_fact", "M6", "warning")]
+    assert "$L$6:$L$155" in moved[0].value and moved[0].expected.endswith("!M6:M155")
+    assert "Атаулар диспетчері" in moved[0].message("kk") and "Диспетчер имён" in moved[0].message("ru")
+    facts = [r.values["ind_fact"] for r in result.report.tables["ind"]]
+    assert facts == [10, 602, 84, 20]            # the facts, not the plans (10, 600, 80, 20)
+
+
+def test_names_pointed_at_another_sheet_or_field_are_named(tmp_path):
+    header = form.sheet_title("header", "kk")
+    stats = form.sheet_title("stats", "kk")
+    result = _filled(tmp_path, {
+        "grant_amount": lambda r: r.replace("$B$19", "$B$5"),                 # onto agreement_no's cell
+        "stats_male": lambda r: f"'{header}'!$B$6",                          # another sheet
+        "stats_female": lambda r: r.replace("$B$", "$C$"),                   # another column
+    })
+    moved = {f.field: f for f in result.findings if f.code == "name-moved"}
+    assert set(moved) == {"grant_amount", "stats_male", "stats_female"}
+    v = result.report.values
+    assert (v["grant_amount"], v["stats_male"], v["stats_female"]) == (7000000, 689, 387)
+    assert moved["stats_male"].sheet == stats and moved["stats_male"].cell == form.FIELD["stats_male"].cell
+    assert not [f for f in result.findings if f.code in ("gender-sum", "names-missing")]
+
+
+def test_names_excel_moved_together_keep_working(tmp_path):
+    """Rows inserted inside a table (every column one longer) and a row inserted in the header (every name
+    below it one lower) move names together: nothing is named, the values are where the names say."""
+    def longer(r):
+        return r.replace("$155", "$160") if "$155" in r else r
+
+    def lower(row_from):
+        def fn(r):
+            m = re.search(r"\$B\$(\d+)$", r)
+            return r[:m.start(1)] + str(int(m.group(1)) + 1) if m and int(m.group(1)) >= row_from else r
+        return fn
+
+    changes = {f.name: longer for f in form.INDICATORS.columns}
+    changes.update({c.name: longer for c in form.INDICATORS.computed})
+    result = _filled(tmp_path, changes)
+    assert not [f for f in result.findings if f.code == "name-moved"]
+    assert len(result.report.tables["ind"]) == 4
+    header_names = {f.name: lower(12) for f in form.HEADER_FIELDS if f.sheet == "header"}
+    result = _filled(tmp_path, header_names)
+    assert not [f for f in result.findings if f.code == "name-moved"]
+
+
+# Locks and sheets ----------------------------------------------------------------------------------------
+
+def test_lost_locks_are_reported(tmp_path):
+    """What a Gnumeric re-save does (tests/test_engines.py runs the real one): no structure protection,
+    _lists and _meta visible, sheet protection without a password."""
+    path = write_template(tmp_path / "r.xlsx", "kk", data=_data())
+    assert not [f for f in validation.check(path).findings if f.code in ("workbook-unlocked", "sheets-changed")]
+
+    def workbook(xml: bytes) -> bytes:
+        xml = re.sub(rb"<workbookProtection[^>]*/>", b"", xml)
+        return re.sub(rb'\sstate="(?:hidden|veryHidden)"', b"", xml)
+
+    def no_password(xml: bytes) -> bytes:
+        return re.sub(rb'\spassword="[^"]*"', b"", xml)
+
+    builders.patch_parts(path, {"xl/workbook.xml": workbook, _sheet_part("kk", "indicators"): no_password})
+    found = [f for f in validation.check(path).findings if f.code == "workbook-unlocked"]
+    assert len(found) == 1 and found[0].severity == "info"
+    kk, ru = found[0].message("kk"), found[0].message("ru")
+    assert "құрылым" in kk and "_lists, _meta" in kk and form.sheet_title("indicators", "kk") in kk
+    assert "структуры книги" in ru and "без пароля" in ru
+
+
+def test_sheets_added_renamed_or_removed_are_reported(tmp_path):
+    partners = form.sheet_title("partners", "kk")
+
+    def rename(wb):
+        wb[partners].title = "Серіктестер (2)"
+
+    def add(wb):
+        wb.create_sheet("Менің есептерім")
+
+    renamed = validation.check(builders.fill(tmp_path / "a.xlsx", builders.clean_singles(),
+                                             builders.clean_tables(), edit=rename))
+    f = next(f for f in renamed.findings if f.code == "sheets-changed")
+    assert (f.severity, f.expected, f.value) == ("warning", partners, "Серіктестер (2)")
+    assert partners in f.message("ru") and "Верните" in f.message("ru")
+    added = validation.check(builders.fill(tmp_path / "b.xlsx", builders.clean_singles(),
+                                           builders.clean_tables(), edit=add))
+    f = next(f for f in added.findings if f.code == "sheets-changed")
+    assert (f.severity, f.value, f.expected) == ("info", "Менің есептерім", None)
+
+
+# Narrative numbers ---------------------------------------------------------------------------------------
+
+from toolkit import narrative  # noqa: E402
+
+
+@pytest.mark.parametrize("text, kind, value, bound, total", [
+    ("Бұл шараларға 1200-ден астам адам қатысты.", "people", 1200, "gt", False),
+    ("Жалпы қатысушылардың саны 600 адамнан кем болмады.", "people", 600, "ge", True),
+    ("в них участвовали более 1200 человек, цель превышена", "people", 1200, "gt", False),
+    ("Всего участников – не менее 600 человек.", "people", 600, "ge", True),
+    ("Семинарға 1 076 адам қатысты.", "people", 1076, "eq", False),
+    ("барлығы 10 шағын грант бөлінді", "grants", 10, "eq", True),
+    ("выдано не менее 10 малых грантов", "grants", 10, "ge", False),
+    ("жоба құны 7,5 млн теңге болды", "money", 7_500_000, "eq", False),
+    ("охвачено 300 косвенных бенефициаров", "indirect", 300, "eq", False),
+])
+def test_stated_counts(text, kind, value, bound, total):
+    found = narrative.stated(text)
+    assert [(s.kind, s.value, s.bound, s.total) for s in found] == [(kind, value, bound, total)]
+
+
+@pytest.mark.parametrize("text", [
+    "Әр ауданда 1 шағын грант берілді.",          # one per place
+    "по 1 гранту в каждом районе",
+    "шамамен 1500 адам қатысты",                   # about
+    "около 1500 человек участвовали",
+    "20-ға жуық іс-шара өтті",
+    "Қанағаттану деңгейі 84%-ды құрады.",          # no unit
+    "10.07.2024 жылы пресс-конференция өтті",
+])
+def test_figures_that_are_not_counts_are_left_alone(text):
+    assert [s for s in narrative.stated(text) if s.kind in ("people", "grants")] == []
+
+
+def _with_narrative(tmp_path, field, text, **singles):
+    data = _data()
+    data["singles"][field] = text
+    data["singles"].update(singles)
+    return validation.check(write_template(tmp_path / "r.xlsx", "kk", data=data))
+
+
+@pytest.mark.parametrize("text, severity, value, expected", [
+    ("Бұл шараларға 1200-ден астам адам қатысты.", "info", 1200, 1076),        # the seed's sentence
+    ("Барлығы 1100 адам қатысты.", "warning", 1100, 1076),                     # a total the tables contradict
+    ("Жобаға 2000 адам қатысты.", "info", 2000, 1076),                          # a part cannot exceed the whole
+    ("Барлығы 3 шағын грант берілді.", "warning", 3, 1),
+    ("Жоба құны 9 млн теңге.", "info", 9_000_000, 7_000_000),
+])
+def test_narrative_number_contradicted(tmp_path, text, severity, value, expected):
+    result = _with_narrative(tmp_path, "text_results", text)
+    found = [f for f in result.findings if f.code == "narrative-number"]
+    assert [(f.severity, f.value, f.expected, f.field, f.cell) for f in found] == [
+        (severity, value, expected, "text_results", form.FIELD["text_results"].cell)]
+    assert text.split()[0] in found[0].message("ru") and "Сверьте" in found[0].message("ru")
+
+
+@pytest.mark.parametrize("text", [
+    "1000-нан астам адам қатысты.",                # more than 1 000: 1 076 is
+    "Семинарға 50 адам қатысты.",                 # a part
+    "Барлығы 1076 адам қатысты.",                 # the total, right
+    "Ақпарат 20000-нан астам адамға жетті.",      # reached, not took part
+    "1 шағын грант берілді, әр гранттың құны 300 000 теңге.",
+])
+def test_narrative_number_consistent(tmp_path, text):
+    result = _with_narrative(tmp_path, "text_results", text)
+    assert not [f for f in result.findings if f.code == "narrative-number"]
+
+
+def test_the_seed_example_gets_the_1200_hint():
+    import sys
+    sys.path.insert(0, str(builders.TEMPLATES))
+    import make_examples
+    for data_file in make_examples.data_files():
+        example = make_examples.load(data_file)
+        if not data_file.name.startswith("seed_"):
+            continue
+        result = validation.check(make_examples.EXAMPLES / example["file"])
+        found = [(f.severity, f.field, f.value, f.expected) for f in result.findings if f.code == "narrative-number"]
+        assert found == [("info", "text_goal", 1200, 1076)], data_file.name

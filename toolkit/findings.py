@@ -350,6 +350,44 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
        "отчёт. Ничего делать не нужно.",
        "This file is byte for byte the same as {first} (same SHA-256), so it is counted as one report. "
        "Nothing to do."),
+    _c("name-moved", "warning",
+       "a defined name points at other cells than the template's for its field (another sheet, column, "
+       "rows or length); the field is read from the template's cells",
+       "«{label}» атаулы ауқымы {why} сілтейді ({value}), ал үлгіде ол {expected} тұр. esep мәндерді "
+       "үлгідегі ұяшықтардан оқыды. Атауды «Формулалар → Атаулар диспетчері» арқылы қалпына келтіріңіз "
+       "немесе есепті түпнұсқа үлгіге қайта толтырыңыз.",
+       "Именованный диапазон «{label}» указывает {why} ({value}), а по шаблону это {expected}. esep прочитал "
+       "значения из ячеек шаблона. Верните имя через «Формулы → Диспетчер имён» или заполните отчёт заново "
+       "в исходном шаблоне.",
+       "The defined name «{label}» points {why} ({value}); in the template it is {expected}. esep read the "
+       "values from the template's cells. Restore the name (Formulas → Name Manager) or fill in the "
+       "original template again."),
+    _c("workbook-unlocked", "info",
+       "the template's locks are gone: workbook structure protection, hidden service sheets, sheet passwords "
+       "(a Gnumeric re-save drops all three)",
+       "Үлгінің қорғауы әлсіреген: {what}. Формулалар мен қызметтік парақтарды кездейсоқ өзгертіп алу оңай. "
+       "Келесі есепті түпнұсқа үлгіге Excel немесе LibreOffice бағдарламасында толтырыңыз.",
+       "Защита шаблона ослаблена: {what}. Формулы и служебные листы легко случайно изменить. Следующий отчёт "
+       "заполните в исходном шаблоне в Excel или LibreOffice.",
+       "The template's protection is weakened: {what}. Formulas and service sheets are easy to change by "
+       "accident. Fill in the original template in Excel or LibreOffice next time."),
+    _c("sheets-changed", "warning",
+       "sheets of the template are missing or renamed (warning), or sheets were added (info only)",
+       "Үлгінің парақтары өзгертілген: жоқ парақтар – {missing}; қосылған парақтар – {added}. Парақтардың "
+       "бастапқы атауларын қайтарыңыз немесе есепті түпнұсқа үлгіге толтырыңыз.",
+       "Листы шаблона изменены: нет листов – {missing}; добавлены листы – {added}. Верните листам исходные "
+       "названия или заполните отчёт в исходном шаблоне.",
+       "The template's sheets were changed: missing – {missing}; added – {added}. Restore the sheets' names "
+       "or fill in the original template."),
+    _c("narrative-number", "info",
+       "a count a narrative states (participants, sub-grants, tenge, beneficiaries) that the tables contradict; "
+       "warning when the narrative calls it a total",
+       "«{label}» мәтінінде: «{sentence}» – мұнда {value}, ал кестелер бойынша {kind}: {expected}. "
+       "Мәтін мен кестені салыстырып, қатесін түзетіңіз.",
+       "В тексте «{label}»: «{sentence}» – здесь {value}, а по таблицам {kind}: {expected}. "
+       "Сверьте текст с таблицами и исправьте ошибку.",
+       "«{label}» says: «{sentence}» – {value} here, while the tables give {kind}: {expected}. Compare the "
+       "text with the tables and correct the mistake."),
     _c("formula-differs", "warning",
        "an input the template's formulas read differently from esep (text in a number cell, a hand-typed "
        "condition): the workbook shows another result than esep",

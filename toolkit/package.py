@@ -213,6 +213,7 @@ _EXACT_REF_RE = re.compile(r"([A-Za-z]+)([0-9]+)")
 _SHEET_PROTECTION_RE = re.compile(
     rb"sheetProtection(?=[\s/>])[^>]*?\ssheet\s*=\s*[\"']\s*(?:1|true)\s*[\"']"
 )
+_SHEET_PASSWORD_RE = re.compile(rb"sheetProtection(?=[\s/>])[^>]*?\s(?:password|hashValue)\s*=\s*[\"'][^\"']")
 
 # Formula results calamine cannot tell apart ("" for an error and for no result): read from the XML.
 _CELL_REF_ATTR_RE = re.compile(rb'\br\s*=\s*["\']\$?([A-Za-z]{1,3})\$?([0-9]{1,7})["\']')
@@ -477,6 +478,12 @@ class Package:
         if self._data is None:
             raise ValueError("package is closed")
         return self._data
+
+    def sheet_has_password(self, title: str) -> bool:
+        """True when the sheet's protection carries a password (legacy hash or hashValue): Gnumeric keeps
+        the protection but drops the password, so one click lifts it."""
+        s = self._require(title)
+        return _SHEET_PASSWORD_RE.search(_guarded(self._part_bytes, s.part)) is not None
 
     def read_part(self, name: str) -> bytes:
         """Bytes of one zip member (name as in the zip; '/'-leading or case variants accepted).

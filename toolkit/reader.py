@@ -13,6 +13,7 @@ from typing import Any
 
 from . import form, values
 from .findings import Finding
+from .a1 import a1
 from .package import Unreadable, open_package, parse_a1
 from .package import range_cells as _range_cells
 from .package import resolve_ref as _resolve_ref
@@ -261,12 +262,15 @@ def _read_package(pkg, report: Report) -> None:
                                        expected=form.TEMPLATE_VERSION))
     report.readable = True
     missing_names: list[tuple[str, str, str]] = []
+    # Names that point elsewhere than the layout (another sheet, column, rows or length than the other
+    # names of their sheet and table say) are replaced by the layout's cells, and named.
+    names = _audited_names(pkg, titles, report, layout)
 
     # 2. Single cells (those the workbook's version has).
     for f in form.SINGLE_FIELDS:
         if not layout.has(f.name):
             continue
-        loc = _locate_single(pkg, f, titles, report.lang, layout)
+        loc = _locate_single(pkg, f, titles, report.lang, layout, names)
         if loc is None:
             report.findings.append(Finding("layout-changed", field=f.name,
                                            params={"reason": _sheet_missing(f.sheet)}))
@@ -278,24 +282,73 @@ def _read_package(pkg, report: Report) -> None:
 
     # 3. Tables.
     for table in form.TABLES:
-        _read_table(pkg, grid, table, report, titles, missing_names)
+        _read_table(pkg, grid, table, report, titles, missing_names, names)
 
     # 4. Formula cells: still formulas? what did the file cache?
     for comp in form.COMPUTED:
-        _read_formula_cells(pkg, grid, comp, report, titles)
+        _read_formula_cells(pkg, grid, comp, report, titles, names)
 
     if missing_names:
         name, sheet, cell = missing_names[0]
         report.findings.append(Finding("names-missing", sheet=sheet, cell=cell, field=name,
                                        params={"count": len(missing_names)}))
 
-    # 5. Protection switched off on a form sheet.
+    # 5. Protection switched off on a form sheet; the workbook's own locks; sheets added, renamed, removed.
+    no_password = []
     for key in FORM_SHEETS:
         title = _sheet_title(key, titles, report.lang, layout)
         if title and not pkg.sheet_protected(title):
             report.findings.append(Finding("protection-removed", sheet=title))
+        elif title and not pkg.sheet_has_password(title):
+            no_password.append(title)
+    _workbook_locks(pkg, report, layout, no_password)
     if report.has_macros:
         report.findings.append(Finding("macros-present"))
+
+
+def _workbook_locks(pkg, report: Report, layout, no_password: list[str]) -> None:
+    """workbook-unlocked (what of the template's locks is gone) and sheets-changed (its sheets)."""
+    lost = []
+    if not pkg.workbook_protected:
+        lost.append(_LOCKS["structure"])
+    shown = [s.title for s in pkg.sheets if s.state == "visible" and s.title in
+             {layout.sheet_title(k, lang) for k in ("lists", "meta") if k in layout.titles for lang in form.LANGS}]
+    if shown:
+        lost.append(_with(_LOCKS["hidden"], ", ".join(shown)))
+    if no_password:
+        lost.append(_with(_LOCKS["password"], ", ".join(no_password)))
+    if lost:
+        report.findings.append(Finding("workbook-unlocked", params={"what": form.Text(
+            *("; ".join(t.get(lang) for t in lost) for lang in ("kk", "ru", "en")))}))
+    langs = [report.lang] if report.lang else list(form.LANGS)
+    expected = [layout.sheet_title(k, lang) for k in layout.titles for lang in langs]
+    have = [s.title for s in pkg.sheets]
+    missing = [t for t in dict.fromkeys(expected) if t not in have]
+    validation_titles = set(form.VALIDATION_SHEET.get(lang) for lang in form.LANGS) \
+        if hasattr(form, "VALIDATION_SHEET") else set()
+    added = [t for t in have if t not in expected and t not in validation_titles
+             and not any(t == layout.sheet_title(k, lang) for k in layout.titles for lang in form.LANGS)]
+    if missing or added:
+        report.findings.append(Finding(
+            "sheets-changed", severity="warning" if missing else "info",
+            value=", ".join(added) or None, expected=", ".join(missing) or None,
+            params={"missing": ", ".join(missing) or "—", "added": ", ".join(added) or "—"}))
+
+
+def _with(text: form.Text, detail: str) -> form.Text:
+    return form.Text(*(f"{text.get(lang)} ({detail})" for lang in ("kk", "ru", "en")))
+
+
+_LOCKS = {
+    "structure": form.Text("кітап құрылымының қорғауы алынған: парақтарды қосуға, атын өзгертуге, жоюға болады",
+                           "снята защита структуры книги: листы можно добавлять, переименовывать и удалять",
+                           "workbook structure protection is off: sheets can be added, renamed and removed"),
+    "hidden": form.Text("жасырын қызметтік парақтар көрінеді", "скрытые служебные листы стали видимыми",
+                        "the hidden service sheets are visible"),
+    "password": form.Text("парақтардың қорғауында құпиясөз жоқ, оны бір басумен алып тастауға болады",
+                          "защита листов без пароля, её можно снять одним щелчком",
+                          "sheet protection has no password and can be lifted with one click"),
+}
 
 
 def _set_single(report: Report, f: form.Field, raw, sheet: str, cell: str) -> None:
@@ -327,9 +380,9 @@ def _sheet_title(key: str, titles: set[str], lang: str | None, layout: form.Layo
     return None
 
 
-def _locate_single(pkg, f, titles, lang, layout) -> tuple[str, str, bool] | None:
+def _locate_single(pkg, f, titles, lang, layout, names=None) -> tuple[str, str, bool] | None:
     """(sheet title, A1, found by name) of a single-cell field."""
-    ref = pkg.names.get(f.name)
+    ref = (pkg.names if names is None else names).get(f.name)
     if ref:
         resolved = resolve_ref(ref)
         if resolved and resolved[0] in titles and ":" not in resolved[1]:
@@ -341,8 +394,8 @@ def _locate_single(pkg, f, titles, lang, layout) -> tuple[str, str, bool] | None
     return title, cell, False
 
 
-def _locate_column(pkg, f, titles, lang, layout) -> tuple[str, list[str], bool] | None:
-    ref = pkg.names.get(f.name)
+def _locate_column(pkg, f, titles, lang, layout, names=None) -> tuple[str, list[str], bool] | None:
+    ref = (pkg.names if names is None else names).get(f.name)
     if ref:
         resolved = resolve_ref(ref)
         if resolved and resolved[0] in titles:
@@ -358,6 +411,127 @@ def _locate_column(pkg, f, titles, lang, layout) -> tuple[str, list[str], bool] 
     return title, range_cells(f"{first}:{last}"), False
 
 
+def _audited_names(pkg, titles, report: Report, layout) -> dict[str, str]:
+    """pkg.names with every name that lies replaced by the layout's cells (a name-moved finding each).
+
+    A name lies when it points at another sheet than its field's, or, among the names of its sheet (for a
+    table: of its table), at another column, other rows or another length than the others say: Excel moves
+    every name of a sheet together when rows or columns are inserted, so the shift most names agree on is
+    the sheet's real one, and a name that disagrees was re-pointed. Its field is then read from the
+    layout's cells moved by that shift. A single cell is judged by its column, by not sharing a cell with
+    another name, and, inside its sheet's list, by its row moving with both neighbours."""
+    names = pkg.names
+    found: dict[str, tuple] = {}      # name -> (sheet key, title, r1, c1, r2, c2, lr1, lc1, lr2, lc2)
+    for name, (key, first, last) in layout.places.items():
+        if key == "meta" or name not in names:
+            continue
+        resolved = resolve_ref(names[name])
+        if not resolved:
+            continue                  # missing or broken: names-missing, read from the layout
+        try:
+            a, _, b = resolved[1].partition(":")
+            (r1, c1), (r2, c2) = _position(a), _position(b or a)
+            (lr1, lc1), (lr2, lc2) = _position(first), _position(last or first)
+        except ValueError:
+            continue
+        found[name] = (key, resolved[0], r1, c1, r2, c2, lr1, lc1, lr2, lc2)
+    if not found:
+        return names
+    liars: dict[str, str] = {}        # name -> why (a key of _MOVED)
+    own_titles = {key: {layout.sheet_title(key, lang) for lang in form.LANGS} for key in layout.titles}
+    for name, (key, title, *_rest) in found.items():
+        if title not in own_titles.get(key, ()) or title not in titles:
+            liars[name] = "sheet"
+
+    def mode(xs):
+        return max(sorted(set(xs)), key=xs.count) if xs else 0
+
+    col_shift: dict[str, int] = {}
+    for key in layout.titles:
+        members = [n for n, v in found.items() if v[0] == key and n not in liars]
+        col_shift[key] = mode([found[n][3] - found[n][7] for n in members])
+        for n in members:
+            v = found[n]
+            if v[3] - v[7] != col_shift[key] or v[5] - v[3] != v[9] - v[7]:
+                liars[n] = "column"
+    row_shift: dict[str, tuple[int, int]] = {}
+    tables = [(t, [f.name for f in t.columns] + [c.name for c in t.computed]) for t in form.TABLES]
+    tables = [(t, ns + ([form.SUBGRANT_TOTAL.name] if t is form.SUBGRANTS else [])) for t, ns in tables]
+    for table, table_names in tables:
+        members = [n for n in table_names if n in found and n not in liars
+                   and n != form.SUBGRANT_TOTAL.name]
+        shift = mode([found[n][2] - found[n][6] for n in members])
+        extra = mode([(found[n][4] - found[n][2]) - (found[n][8] - found[n][6]) for n in members])
+        for n in members:
+            v = found[n]
+            if v[2] - v[6] != shift:
+                liars[n] = "rows"
+            elif (v[4] - v[2]) - (v[8] - v[6]) != extra:
+                liars[n] = "length"
+        for n in table_names:
+            row_shift[n] = (shift, extra)
+        total = form.SUBGRANT_TOTAL.name
+        if total in table_names and total in found and total not in liars:
+            v = found[total]          # the total sits below the column: it moves with its last row
+            if v[2] - v[6] != shift + extra:
+                liars[total] = "rows"
+            row_shift[total] = (shift + extra, 0)
+    singles = [n for n in found if n not in row_shift]
+    by_sheet: dict[str, list[str]] = {}
+    for n in sorted(singles, key=lambda n: (found[n][6], found[n][7])):
+        by_sheet.setdefault(found[n][0], []).append(n)
+    for key, members in by_sheet.items():
+        ok = [n for n in members if n not in liars]
+        at: dict[tuple, list[str]] = {}
+        for n in ok:
+            at.setdefault((found[n][2], found[n][3]), []).append(n)
+        for shared in at.values():
+            if len(shared) > 1:       # two names on one cell: the one away from its own row is moved
+                for n in shared:
+                    if found[n][2] != found[n][6]:
+                        liars[n] = "shared"
+        ok = [n for n in ok if n not in liars]
+        deltas = [found[n][2] - found[n][6] for n in ok]
+        for i in range(1, len(ok) - 1):
+            if deltas[i - 1] == deltas[i + 1] != deltas[i]:
+                liars[ok[i]] = "rows"
+    if not liars:
+        return names
+    out = dict(names)
+    for name, why in sorted(liars.items(), key=lambda kv: (found[kv[0]][0], found[kv[0]][6], found[kv[0]][7])):
+        key, title, r1, c1, r2, c2, lr1, lc1, lr2, lc2 = found[name]
+        candidates = ([layout.sheet_title(key, report.lang)] if report.lang else []) + sorted(own_titles[key])
+        sheet_title = next((t for t in candidates if t in titles), None)
+        if sheet_title is None:
+            out.pop(name, None)        # its sheet is gone: read as a missing name
+            continue
+        dc = col_shift.get(key, 0)
+        if name in row_shift:
+            dr, extra = row_shift[name]
+        else:
+            ok = [n for n in by_sheet.get(key, []) if n not in liars]
+            before = [n for n in ok if found[n][6] <= lr1]
+            dr = (found[before[-1]][2] - found[before[-1]][6]) if before else (
+                found[ok[0]][2] - found[ok[0]][6] if ok else 0)
+            extra = 0
+        first = a1(lr1 + dr, lc1 + dc)
+        ref = first if (lr1, lc1) == (lr2, lc2) else f"{first}:{a1(lr2 + dr + extra, lc2 + dc)}"
+        out[name] = "'" + sheet_title.replace("'", "''") + "'!" + ref
+        report.findings.append(Finding("name-moved", sheet=sheet_title, cell=first, field=name,
+                                       value=names[name], expected=out[name],
+                                       params={"why": _MOVED[why]}))
+    return out
+
+
+_MOVED = {
+    "sheet": form.Text("басқа параққа", "на другой лист", "to another sheet"),
+    "column": form.Text("басқа бағанға", "на другой столбец", "to another column"),
+    "rows": form.Text("басқа жолдарға", "на другие строки", "to other rows"),
+    "length": form.Text("ұзындығы басқа ауқымға", "на диапазон другой длины", "to a range of another length"),
+    "shared": form.Text("басқа өрістің ұяшығына", "на ячейку другого поля", "to another field's cell"),
+}
+
+
 def _cells_or_none(ref: str) -> list[str] | None:
     """The cells of a defined name's range, or None when it is malformed or absurdly large."""
     try:
@@ -366,12 +540,12 @@ def _cells_or_none(ref: str) -> list[str] | None:
         return None
 
 
-def _read_table(pkg, grid, table: form.Table, report: Report, titles, missing_names) -> None:
+def _read_table(pkg, grid, table: form.Table, report: Report, titles, missing_names, names=None) -> None:
     columns: dict[str, tuple[str, list[str]]] = {}
     for f in table.columns:
         if not report.layout.has(f.name):
             continue
-        loc = _locate_column(pkg, f, titles, report.lang, report.layout)
+        loc = _locate_column(pkg, f, titles, report.lang, report.layout, names)
         if loc is None:
             continue
         sheet, cells, by_name = loc
@@ -546,11 +720,11 @@ def report_from_raw(singles: dict[str, Any], tables: dict[str, list[dict[str, An
     return report
 
 
-def _read_formula_cells(pkg, grid, comp: form.Computed, report: Report, titles) -> None:
+def _read_formula_cells(pkg, grid, comp: form.Computed, report: Report, titles, names=None) -> None:
     layout = report.layout
     if not layout.has(comp.name):
         return
-    ref = pkg.names.get(comp.name)
+    ref = (pkg.names if names is None else names).get(comp.name)
     cells: list[str] | None = None
     sheet = None
     if ref:

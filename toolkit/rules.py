@@ -299,6 +299,66 @@ def success_story(report, calc):
         yield _at(report, name, "success-story-contact")
 
 
+_NARRATIVE_KINDS = {
+    "people": form.Text("қатысушылар саны", "число участников", "participants"),
+    "grants": form.Text("шағын гранттар кестесіндегі жолдар саны", "число строк в таблице малых грантов",
+                        "rows of the sub-grant table"),
+    "money": form.Text("гранттың жалпы сомасы", "общая сумма гранта", "the grant amount"),
+    "direct": form.Text("тікелей бенефициарлар (факт)", "прямые бенефициары (факт)", "direct beneficiaries (fact)"),
+    "indirect": form.Text("жанама бенефициарлар (факт)", "косвенные бенефициары (факт)",
+                          "indirect beneficiaries (fact)"),
+}
+
+
+def _whole(x):
+    return int(x) if isinstance(x, float) and x.is_integer() else x
+
+
+def _table_figures(report) -> dict:
+    """The report's own figure of each kind a narrative may state (None where the report has none)."""
+    people = _participants(report)
+    if people is None:
+        people = num(report.get("impact_direct_beneficiaries_fact"))
+    rows = len(report.tables.get("subgrant", []))
+    return {"people": people, "grants": float(rows) if "subgrant" in report.tables else None,
+            "money": num(report.get("grant_amount")),
+            "direct": num(report.get("impact_direct_beneficiaries_fact")),
+            "indirect": num(report.get("impact_indirect_beneficiaries_fact"))}
+
+
+@rule("narrative-number")
+def narrative_numbers(report, calc):
+    """A count a narrative states (people who took part, sub-grants, tenge, beneficiaries) that the tables
+    contradict: info, or a warning when the narrative calls it a total."""
+    from . import narrative
+
+    figures = _table_figures(report)
+    for f in form.NARRATIVES:
+        text = report.get(f.name)
+        if not text:
+            continue
+        seen = set()
+        for st in narrative.stated(str(text)):
+            table = figures.get(st.kind)
+            if table is None:
+                continue
+            if st.kind == "people" and not st.participate:
+                continue            # "reached 2 000 people", "1 000 residents": not a count of participants
+            if st.kind == "grants" and not re.search(narrative.SUBGRANT_CONTEXT, str(text), re.I):
+                continue            # a text that never speaks of sub-grants: its grants are not the table's
+            total = st.total and st.kind != "money"
+            if st.kind == "money":
+                st = narrative.Stated(st.kind, st.value, st.bound, False, st.participate, st.clause)
+            key = (st.kind, st.value, st.bound)
+            if key in seen or not narrative.contradicts(st, table):
+                continue
+            seen.add(key)
+            clause = st.clause if len(st.clause) <= 160 else st.clause[:157] + "…"
+            yield _at(report, f.name, "narrative-number", severity="warning" if total else "info",
+                      value=_whole(st.value), expected=_whole(table),
+                      params={"kind": _NARRATIVE_KINDS[st.kind], "sentence": clause})
+
+
 # Formula cells --------------------------------------------------------------------------------------
 
 @rule("formula-overwritten", "cached-value-stale", "layout-changed")
