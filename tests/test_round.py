@@ -457,3 +457,24 @@ def test_issue_names_the_check_page_and_speaks_the_operators_language(tmp_path, 
         assert vocabulary.SELF_CHECK.get(lang).format(url=url) in texts
         from toolkit.reader import read
         assert read(f).check_url == url
+
+
+def test_the_sample_roster_with_the_examples(tmp_path):
+    """Done when: with the sample roster and the examples, issue makes pre-filled workbooks and a merge
+    with --roster shows who is missing and whose header disagrees."""
+    examples = ROOT / "workbook_templates" / "examples"
+    code, stdout, _ = run_cli(["issue", str(examples / "roster.csv"), "--out-dir", str(tmp_path / "issued"),
+                               "--json"])
+    assert code == 0 and len(json.loads(stdout)["files"]) == len(roster.load(examples / "roster.csv").entries)
+    (tmp_path / "csv").mkdir()
+    code, stdout, _ = run_cli(["merge", str(examples), "-o", str(tmp_path / "r.xlsx"), "--roster",
+                               str(examples / "roster.csv"), "--csv-dir", str(tmp_path / "csv"), "--json",
+                               "--no-cache"])
+    data = json.loads(stdout)
+    assert (data["expected"], data["received"], data["missing"]) == (3, 1, 2)
+    expected_rows = _csv(tmp_path / "csv" / "expected.csv")
+    assert [r["status"] for r in expected_rows] == ["received", "missing", "missing"]
+    mismatches = {(f["source_file"], f["field"], f["severity"]) for f in _csv(tmp_path / "csv" / "findings.csv")
+                  if f["code"] == "roster-mismatch"}
+    assert ("broken_report.xlsx", "org_bin", "error") in mismatches
+    assert ("broken_report.xlsx", "period_end", "warning") in mismatches
