@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import gzip
 import hashlib
 import hmac
 import json
 import os
 import shutil
+import struct
+import zlib
 from pathlib import Path
 
 import openpyxl
@@ -85,7 +86,7 @@ def test_cached_merge_equals_a_full_merge_sheet_by_sheet(tmp_path):
     first, sheets1, csvs1 = _merge(inbox, tmp_path, "first", cache=folder)
     again, sheets2, csvs2 = _merge(inbox, tmp_path, "again", cache=folder)
     assert (plain.cached, first.cached, again.cached) == (0, 0, 8)     # all but junk.xlsx
-    assert len(list(folder.glob("*.json.gz"))) == 7                     # r02-again is r02's entry
+    assert len(list(folder.glob("*.entry"))) == 7                     # r02-again is r02's entry
     assert sheets1 == sheets == sheets2
     assert csvs1 == csvs == csvs2
     assert plain.to_dict() | {"cached": 0, "output": "", "csv": []} == again.to_dict() | {
@@ -107,47 +108,58 @@ def test_re_merge_reads_only_what_changed_and_renames_are_rendered_anew(tmp_path
     assert "renamed.xlsx" in sources and "r04.xlsx" not in sources
 
 
-def _entry(folder: Path) -> Path:
-    return sorted(folder.glob("*.json.gz"))[0]
+def _parts(raw: bytes) -> list[bytes]:
+    sizes = struct.unpack_from(">III", raw, 32)
+    at, parts = 32 + 12, []
+    for n in sizes:
+        parts.append(raw[at:at + n])
+        at += n
+    return parts
 
 
-def _resign(path: Path, key: bytes, data: dict) -> None:
-    blob = gzip.compress(json.dumps(data).encode())
-    path.write_bytes(hmac.new(key, blob, hashlib.sha256).digest() + blob)
+def _resign(path: Path, key: bytes, parts: list[bytes]) -> None:
+    body = struct.pack(">III", *(len(p) for p in parts)) + b"".join(parts)
+    path.write_bytes(hmac.new(key, body, hashlib.sha256).digest() + body)
+
+
+def _meta(data: dict) -> bytes:
+    return zlib.compress(json.dumps(data).encode())
 
 
 @pytest.mark.parametrize("damage", ["truncated", "flipped", "foreign-key", "other-sha", "other-version",
-                                    "bad-shape", "bomb", "not-json"])
+                                    "bad-shape", "bomb", "not-json", "bad-rows", "short-xml"])
 def test_damaged_or_foreign_entries_are_ignored_and_rebuilt(tmp_path, damage):
     inbox = _inbox(tmp_path / "in", n=3)
     folder = tmp_path / "cache"
     _, sheets0, csvs0 = _merge(inbox, tmp_path, "first", cache=folder)
     key = cache.secret_key()
-    for path in folder.glob("*.json.gz"):
+    entries = list(folder.glob("*.entry"))
+    assert entries
+    for path in entries:
         raw = path.read_bytes()
-        data = json.loads(gzip.decompress(raw[32:]))
+        parts = _parts(raw)
+        data = json.loads(zlib.decompress(parts[0]))
         if damage == "truncated":
             path.write_bytes(raw[: len(raw) // 2])
         elif damage == "flipped":
             path.write_bytes(raw[:100] + bytes([raw[100] ^ 1]) + raw[101:])
         elif damage == "foreign-key":
-            _resign(path, b"k" * 32, data)
+            _resign(path, b"k" * 32, parts)
         elif damage == "other-sha":
-            data["sha256"] = "0" * 64
-            _resign(path, key, data)
+            _resign(path, key, [_meta({**data, "sha256": "0" * 64})] + parts[1:])
         elif damage == "other-version":
-            data["esep"] = "0.0.1+feedface"
-            _resign(path, key, data)
+            _resign(path, key, [_meta({**data, "esep": "0.0.1+feedface"})] + parts[1:])
         elif damage == "bad-shape":
-            data["counts"] = {"error": -1, "warning": 0, "info": 0}
-            data["report"] = {"grant_amount": {"$x": 1}}
-            _resign(path, key, data)
+            bad = {**data, "counts": {"error": -1, "warning": 0, "info": 0}, "report": {"grant_amount": {"$x": 1}}}
+            _resign(path, key, [_meta(bad)] + parts[1:])
         elif damage == "bomb":
-            blob = gzip.compress(b"[" * (cache.MAX_ENTRY_BYTES + 10))
-            path.write_bytes(hmac.new(key, blob, hashlib.sha256).digest() + blob)
+            _resign(path, key, [zlib.compress(b"[" * (cache.MAX_ENTRY_BYTES + 10))] + parts[1:])
         elif damage == "not-json":
-            blob = gzip.compress(b"\x80\x04 pickle? never")
-            path.write_bytes(hmac.new(key, blob, hashlib.sha256).digest() + blob)
+            _resign(path, key, [zlib.compress(b"\x80\x04 pickle? never")] + parts[1:])
+        elif damage == "bad-rows":
+            _resign(path, key, parts[:2] + [zlib.compress(b'{"indicators": [{"x": {"$x": 1}}]}')])
+        elif damage == "short-xml":
+            _resign(path, key, [parts[0], zlib.compress(zlib.decompress(parts[1])[:-5]), parts[2]])
     result, sheets, csvs = _merge(inbox, tmp_path, "again", cache=folder)
     assert result.cached == 0
     assert sheets == sheets0 and csvs == csvs0

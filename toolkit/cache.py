@@ -1,7 +1,7 @@
 """The merge cache: what reading one workbook gave, kept by the file's SHA-256, so a re-merge after a few
 files were added or replaced reads only those.
 
-One entry per workbook: `<sha256>.json.gz` in the cache folder, written atomically by whichever process
+One entry per workbook: `<sha256>.entry` in the cache folder, written atomically by whichever process
 read the file. An entry is data, never code (JSON, no pickle: a cache folder is as untrusted as any file
 on disk). It starts with an HMAC-SHA256 of the rest under a key kept outside the cache folder (in the
 user's configuration folder, created 0600 on first use), so an entry someone else wrote, or one damaged
@@ -13,11 +13,11 @@ is read again and the entry rewritten.
 from __future__ import annotations
 
 import datetime as _dt
-import gzip
 import hashlib
 import hmac
 import json
 import secrets
+import struct
 import os
 import tempfile
 import zlib
@@ -79,7 +79,7 @@ def default_folder(output) -> Path:
 
 
 def _entry_path(folder, sha256: str) -> Path:
-    return Path(folder) / f"{sha256}.json.gz"
+    return Path(folder) / f"{sha256}.entry"
 
 
 # Values: JSON scalars, dates as {"$d": "YYYY-MM-DD"}, datetimes as {"$t": "YYYY-MM-DDTHH:MM:SS"} ---------
@@ -134,24 +134,32 @@ def _dec_rows(rows) -> list[dict]:
 LISTS = ("indicators", "partners", "subgrants", "findings")
 
 
+_SIZES = struct.Struct(">III")      # compressed sizes of the three parts
+
+
 def store(folder, key: bytes, rows, lang: str, source: str, xml: dict[str, bytes]) -> None:
     """Write the entry for one read workbook (rows: register.FileRows with its row dicts, before they are
     dropped; xml: its rendered rows for `source` in `lang`). Silent when the folder cannot be written:
-    the cache is a speed-up, never a reason for a merge to fail."""
+    the cache is a speed-up, never a reason for a merge to fail.
+
+    Layout: HMAC-SHA256 (32 bytes) of the rest; three compressed sizes; then, each zlib-compressed,
+    the facts (JSON), the rendered rows (bytes, sheet after sheet) and the row dicts (JSON, read only
+    when CSVs are written or the file's name changed)."""
     try:
-        data = {
+        meta = {
             "format": FORMAT, "esep": fingerprint(), "lang": lang, "sha256": rows.sha256, "source": source,
             "status": rows.status, "key": list(rows.key) if rows.key else None,
             "report_date": _enc(rows.report_date), "template_version": rows.template_version,
             "file_lang": rows.lang, "counts": _enc_dict(rows.counts), "region": rows.region,
             "summary": _enc_dict(rows.summary), "report": _enc_dict(rows.report),
             "cells": {k: list(v) for k, v in rows.cells.items()},
-            **{key: [_enc_dict(d) for d in getattr(rows, key)] for key in LISTS},
-            "xml": {k: v.decode("utf-8") for k, v in xml.items()},
+            "xml_sizes": [len(xml[k]) for k in LISTS],
         }
-        blob = gzip.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
-                             compresslevel=1, mtime=0)
-        blob = hmac.new(key, blob, hashlib.sha256).digest() + blob
+        lists = {key: [_enc_dict(d) for d in getattr(rows, key)] for key in LISTS}
+        parts = [zlib.compress(_json(meta), 1), zlib.compress(b"".join(xml[k] for k in LISTS), 1),
+                 zlib.compress(_json(lists), 1)]
+        body = _SIZES.pack(*(len(x) for x in parts)) + b"".join(parts)
+        blob = hmac.new(key, body, hashlib.sha256).digest() + body
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".entry.", suffix=".part", dir=folder)
@@ -169,8 +177,21 @@ def store(folder, key: bytes, rows, lang: str, source: str, xml: dict[str, bytes
         pass
 
 
+def _json(data) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _inflate(data: bytes) -> bytes:
+    inflater = zlib.decompressobj()
+    out = inflater.decompress(data, MAX_ENTRY_BYTES)
+    if inflater.unconsumed_tail or not inflater.eof or inflater.unused_data:
+        raise ValueError("larger than the limit, truncated or trailing data")
+    return out
+
+
 def load(folder, key: bytes, sha256: str, lang: str) -> dict | None:
-    """The checked entry for a file with this SHA-256 read in `lang`, or None (a miss)."""
+    """The checked entry for a file with this SHA-256 read in `lang`, or None (a miss). Its "rows" is a
+    function giving the row dicts (checked too; None when they do not check out)."""
     if len(sha256) != 64 or not set(sha256) <= _SHA:
         return None
     path = _entry_path(folder, sha256)
@@ -178,16 +199,43 @@ def load(folder, key: bytes, sha256: str, lang: str) -> dict | None:
         if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_ENTRY_BYTES:
             return None
         raw = path.read_bytes()
-        mac, raw = raw[:32], raw[32:]
-        if not hmac.compare_digest(mac, hmac.new(key, raw, hashlib.sha256).digest()):
+        mac, body = raw[:32], raw[32:]
+        if not hmac.compare_digest(mac, hmac.new(key, body, hashlib.sha256).digest()):
             return None
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        text = inflater.decompress(raw, MAX_ENTRY_BYTES)
-        if inflater.unconsumed_tail or not inflater.eof:
-            return None          # larger than the limit, or truncated
-        data = json.loads(text.decode("utf-8"))
-        return _checked(data, sha256, lang)
-    except (OSError, ValueError, TypeError, KeyError, zlib.error, EOFError, RecursionError):
+        sizes = _SIZES.unpack_from(body)
+        if _SIZES.size + sum(sizes) != len(body):
+            return None
+        at = _SIZES.size
+        parts = []
+        for n in sizes:
+            parts.append(body[at:at + n])
+            at += n
+        data = json.loads(_inflate(parts[0]).decode("utf-8"))
+        entry = _checked(data, sha256, lang)
+        if entry is None:
+            return None
+        xml = _inflate(parts[1])
+        sizes_xml = data.get("xml_sizes")
+        if not (isinstance(sizes_xml, list) and len(sizes_xml) == len(LISTS)
+                and all(isinstance(n, int) and n >= 0 for n in sizes_xml) and sum(sizes_xml) == len(xml)):
+            return None
+        entry["xml"], at = {}, 0
+        for k, n in zip(LISTS, sizes_xml):
+            entry["xml"][k] = xml[at:at + n]
+            at += n
+        entry["rows"] = lambda rows=parts[2]: _rows(rows)
+        return entry
+    except (OSError, ValueError, TypeError, KeyError, struct.error, zlib.error, RecursionError):
+        return None
+
+
+def _rows(compressed: bytes) -> dict | None:
+    try:
+        data = json.loads(_inflate(compressed).decode("utf-8"))
+        if not isinstance(data, dict) or set(data) != set(LISTS):
+            return None
+        return {key: _dec_rows(data[key]) for key in LISTS}
+    except (ValueError, TypeError, KeyError, zlib.error, RecursionError):
         return None
 
 
@@ -212,9 +260,6 @@ def _checked(data, sha256: str, lang: str) -> dict | None:
     if not isinstance(cells, dict) or not all(
             isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v) for v in cells.values()):
         return None
-    xml = data["xml"]
-    if not isinstance(xml, dict) or set(xml) != set(LISTS) or not all(isinstance(v, str) for v in xml.values()):
-        return None
     report_date = _dec(data["report_date"])
     if report_date is not None and not isinstance(report_date, _dt.date):
         return None
@@ -222,7 +267,5 @@ def _checked(data, sha256: str, lang: str) -> dict | None:
         "status": data["status"], "key": tuple(key) if key else None, "report_date": report_date,
         "template_version": data["template_version"], "lang": data["file_lang"], "counts": counts,
         "region": data["region"], "summary": _dec_dict(data["summary"]), "report": _dec_dict(data["report"]),
-        "cells": {k: tuple(v) for k, v in cells.items()},
-        **{key: _dec_rows(data[key]) for key in LISTS},
-        "source": data["source"], "xml": {k: v.encode("utf-8") for k, v in xml.items()},
+        "cells": {k: tuple(v) for k, v in cells.items()}, "source": data["source"],
     }

@@ -668,13 +668,16 @@ def _from_cache(cache, output, paths: list[Path], names: list[str], lang: str, k
         entry = result_cache.load(folder, key, sha, lang) if sha else None
         if entry is None:
             continue
-        xml = entry.pop("xml")
-        source = entry.pop("source")
+        xml, source, row_dicts = entry.pop("xml"), entry.pop("source"), entry.pop("rows")
         rows = FileRows(index=i, path=str(path), sha256=sha, mtime=_mtime(path), **entry)
+        if keep_rows or source != names[i]:   # the row dicts are read only when needed
+            lists = row_dicts()
+            if lists is None:
+                continue
+            for sheet, items in lists.items():
+                setattr(rows, sheet, items)
         if source == names[i]:
             rows.xml = xml
-            if not keep_rows:
-                rows.indicators, rows.partners, rows.subgrants, rows.findings = [], [], [], []
         else:
             render(rows, names[i], lang, keep_rows)
         out.hits.append(rows)
