@@ -315,8 +315,8 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
        "The checked copy could not be written to {value}: {reason}. Give another folder with --out-dir, "
        "or check free space and permissions, and run again."),
     _c("validation-sheet-renamed", "info", "the workbook has its own sheet named like the validation sheet",
-       "Жұмыс кітабында «{value}» деген парақ бұрыннан бар: ол өзгертілмеді, ал тексеру нәтижелері "
-       "«{expected}» парағында. Ештеңе істеудің қажеті жоқ.",
+       "Жұмыс кітабында «{value}» деген парақ бұрыннан бар: ол өзгертілмеді, ал қателер мен "
+       "ескертпелер «{expected}» парағында. Ештеңе істеудің қажеті жоқ.",
        "В книге уже есть свой лист «{value}»: он оставлен как был, а результаты проверки — на листе "
        "«{expected}». Ничего делать не нужно.",
        "The workbook already has its own sheet «{value}»: it was left as it was, and the validation "
