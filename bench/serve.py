@@ -49,16 +49,43 @@ def multipart(name: str, data: bytes) -> tuple[bytes, str]:
     return head + data + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
-def baseline(paths: list[Path], copy_dir: Path | None) -> float:
+def baseline(paths: list[Path], copy_dir: Path | None) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one `esep validate` over all the paths."""
     cmd = [sys.executable, str(ROOT / "cli.py"), "validate", "--json"]
     cmd += ["--out-dir", str(copy_dir)] if copy_dir else ["--no-copy"]
     t0 = time.perf_counter()
-    done = subprocess.run(cmd + [str(p) for p in paths], cwd=ROOT, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd + [str(p) for p in paths], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"validate failed: {done.stderr.decode()[-2000:]}")
-    return wall
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"validate failed with exit code {proc.returncode}")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds used so far by root and its live descendants (the server, the forkserver, the workers)."""
+    children: dict[int, list[int]] = {}
+    cpu: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / _TICK
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += cpu.get(pid, 0.0)
+        todo += children.get(pid, [])
+    return total
 
 
 class Server:
@@ -150,28 +177,35 @@ def main(argv=None) -> int:
         print(line)
     print(f"(generation: {'reused' if reused else f'{gen:.1f} s'})")
 
-    rows = [("step", "time", "per upload", "throughput", "p50", "p95", "max", "ratio")]
+    rows = [("step", "time", "per upload", "throughput", "p50", "p95", "max", "ratio", "CPU per upload")]
     verdicts = []
+    cpu_notes = []
     failed = False
     for copy in (False, True):
         copy_dir = Path(tempfile.mkdtemp(dir=work)) if copy else None
-        base = baseline(paths, copy_dir)
+        base, base_cpu = baseline(paths, copy_dir)
         if copy_dir:
             shutil.rmtree(copy_dir, ignore_errors=True)
         server = Server(args.workers)
         try:
             load(server.port, uploads[: 2 * (args.workers or os.cpu_count() or 1)], args.clients, copy)   # warm-up
+            cpu0 = tree_cpu(server.proc.pid)
             res = load(server.port, uploads, args.clients, copy)
+            server_cpu = tree_cpu(server.proc.pid) - cpu0
         finally:
             server.stop()
         failed |= bool(res["failures"])
         label = "with the checked copy" if copy else "JSON only"
         ratio = (res["n"] / res["wall"]) / (len(paths) / base)
         rows.append((f"esep validate {'--out-dir' if copy else '--no-copy'}, one process", f"{base:.2f} s",
-                     f"{1000 * base / len(paths):.1f} ms", f"{len(paths) / base:.1f}/s", "", "", "", "1.00"))
+                     f"{1000 * base / len(paths):.1f} ms", f"{len(paths) / base:.1f}/s", "", "", "", "1.00",
+                     f"{1000 * base_cpu / len(paths):.1f} ms"))
         rows.append((f"esep serve, {label} ({args.clients} clients)", f"{res['wall']:.2f} s",
                      f"{1000 * res['wall'] / res['n']:.1f} ms", f"{res['n'] / res['wall']:.1f}/s",
-                     f"{res['p50']:.2f} s", f"{res['p95']:.2f} s", f"{res['max']:.2f} s", f"{ratio:.2f}"))
+                     f"{res['p50']:.2f} s", f"{res['p95']:.2f} s", f"{res['max']:.2f} s", f"{ratio:.2f}",
+                     f"{1000 * server_cpu / res['n']:.1f} ms"))
+        cpu_notes.append(f"  {label}: the server's process tree used {1000 * server_cpu / res['n']:.1f} ms of CPU per "
+                         f"upload, validate {1000 * base_cpu / len(paths):.1f} ms per file")
         verdicts.append(f"  [{'met' if ratio >= TARGET_RATIO else 'NOT met'}] {label}: throughput >= "
                         f"{TARGET_RATIO}x validate: {ratio:.2f}x")
         verdicts.append(f"  [{'met' if res['p95'] <= TARGET_P95 else 'NOT met'}] {label}: p95 <= "
@@ -181,6 +215,8 @@ def main(argv=None) -> int:
     print(bench_run.table(rows))
     print()
     print("\n".join(verdicts))
+    print("CPU time (independent of other load on the machine; the server spreads it over its workers):")
+    print("\n".join(cpu_notes))
     try:
         print("load average after: %.2f %.2f %.2f" % os.getloadavg())
     except OSError:
