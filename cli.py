@@ -47,8 +47,13 @@ def template(lang, output, password, check_url):
         esep template --lang ru -o final_report_ru.xlsx --password s3cret
         esep template --lang kk -o final_report_kk.xlsx --check-url https://esep.example.kz/
     """
+    from toolkit.outputs import OutputProblem, check_output_file
     from toolkit.template import write_template
 
+    try:
+        check_output_file(output, create_folder=True)
+    except OutputProblem as problem:
+        raise click.UsageError(_problem_text(problem, lang)) from None
     write_template(output, lang=lang, password=password, check_url=check_url)
     click.echo(output)
 

@@ -142,6 +142,18 @@ def test_merge_refuses_unusable_outputs_before_reading(good_source, tmp_path, no
     assert afile.read_text() == "not a folder"
 
 
+def test_template_refuses_a_special_file_or_folder(tmp_path):
+    device = _special(tmp_path / "null")
+    mode = os.lstat(device).st_mode
+    result = run(["template", "-o", device])
+    assert result.exit_code == 2 and "not a regular file" in result.output
+    assert os.lstat(device).st_mode == mode
+    fifo = tmp_path / "t.xlsx"
+    os.mkfifo(fifo)
+    assert run(["template", "-o", fifo, "--lang", "ru"]).exit_code == 2
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
 def test_library_merge_raises_output_problem_with_messages(tmp_path, no_reading):
     (tmp_path / "in").mkdir()
     with pytest.raises(OutputProblem) as caught:

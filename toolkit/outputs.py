@@ -76,7 +76,7 @@ _T = {   # code -> (kk, ru, en)
               "{path} is given for two outputs. Give each its own name."),
 }
 _KINDS = {   # not a regular file: what it is, (kk, ru, en)
-    "fifo": ("арна (FIFO)", "именованный канал (FIFO)", "a named pipe (FIFO)"),
+    "fifo": ("FIFO арнасы", "именованный канал FIFO", "a FIFO named pipe"),
     "device": ("құрылғы", "устройство", "a device"),
     "socket": ("сокет", "сокет", "a socket"),
     "other": ("арнайы файл", "специальный файл", "a special file"),
