@@ -353,3 +353,15 @@ def test_the_seed_example_gets_the_1200_hint():
         result = validation.check(make_examples.EXAMPLES / example["file"])
         found = [(f.severity, f.field, f.value, f.expected) for f in result.findings if f.code == "narrative-number"]
         assert found == [("info", "text_goal", 1200, 1076)], data_file.name
+
+
+def test_sheets_of_a_workbook_without_its_language_are_judged_in_its_own_language(tmp_path):
+    meta = next(f for f in form.META_FIELDS if f.name == "meta_lang")
+
+    def no_lang(wb):
+        wb["_meta"][meta.cell].value = None
+
+    result = validation.check(builders.fill(tmp_path / "r.xlsx", builders.clean_singles(), builders.clean_tables(),
+                                            lang="ru", edit=no_lang))
+    assert result.report.lang is None
+    assert not [f for f in result.findings if f.code == "sheets-changed"]

@@ -320,9 +320,10 @@ def _workbook_locks(pkg, report: Report, layout, no_password: list[str]) -> None
     if lost:
         report.findings.append(Finding("workbook-unlocked", params={"what": form.Text(
             *("; ".join(t.get(lang) for t in lost) for lang in ("kk", "ru", "en")))}))
-    langs = [report.lang] if report.lang else list(form.LANGS)
-    expected = [layout.sheet_title(k, lang) for k in layout.titles for lang in langs]
     have = [s.title for s in pkg.sheets]
+    # The workbook's language, else the one whose sheet titles it has most of.
+    lang = report.lang or max(form.LANGS, key=lambda g: sum(layout.sheet_title(k, g) in have for k in layout.titles))
+    expected = [layout.sheet_title(k, lang) for k in layout.titles]
     missing = [t for t in dict.fromkeys(expected) if t not in have]
     validation_titles = set(form.VALIDATION_SHEET.get(lang) for lang in form.LANGS) \
         if hasattr(form, "VALIDATION_SHEET") else set()
