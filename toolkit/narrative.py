@@ -57,14 +57,21 @@ _rx_cache: dict = {}
 def _rx(pattern: str):
     rx = _rx_cache.get(pattern)
     if rx is None:
-        rx = _rx_cache[pattern] = re.compile(pattern, re.IGNORECASE)
+        rx = _rx_cache[pattern] = re.compile(pattern)   # callers match lower-cased text
     return rx
 
 
+_CLAUSE_END = re.compile(r"[!?;\n\u2026]+|\.(?!\d)")
+
+
 def _clauses(text: str) -> list[str]:
-    """Sentences and list items: split at . ! ? ; and line breaks (not at a dot inside a number)."""
-    parts = re.split(r"(?<!\d)[.!?;]+(?=\s|$)|[.!?;]+(?=\s+[А-ЯӘІҢҒҮҰҚӨҺA-Z«])|\n+|(?<=\d)\.(?=\s*[А-ЯӘІҢҒҮҰҚӨҺ])", text)
-    return [p.strip() for p in parts if p and p.strip()]
+    """Sentences and list items: split at . ! ? ; … and line breaks (not at a dot inside a number)."""
+    return [p.strip() for p in _CLAUSE_END.split(text) if p and not p.isspace()]
+
+
+# The stems of every unit: a cheap test before the exact patterns run (most figures have no unit).
+_UNIT_STEMS = re.compile(r"адам|қатысушы|тұрғын|человек|чел\.|участник|жител|грант|теңге|тенге|тг|₸|бенефициар")
+_DIGIT = re.compile(r"\d")
 
 
 def stated(text: str) -> list[Stated]:
@@ -74,7 +81,11 @@ def stated(text: str) -> list[Stated]:
     out: list[Stated] = []
     for clause in _clauses(text):
         low = clause.lower().replace("ё", "е")
+        if not _DIGIT.search(low) or not _UNIT_STEMS.search(low):
+            continue
         for m in _rx(_NUMBER).finditer(low):
+            if not _UNIT_STEMS.search(low, m.end(), m.end() + 60):
+                continue
             tail = low[m.end():]
             head = low[max(0, m.start() - 40):m.start()]
             sfx = _rx(r"\A" + _SUFFIX).match(tail)

@@ -219,30 +219,37 @@ _SHEET_PASSWORD_RE = re.compile(rb"sheetProtection(?=[\s/>])[^>]*?\s(?:password|
 _CELL_REF_ATTR_RE = re.compile(rb'\br\s*=\s*["\']\$?([A-Za-z]{1,3})\$?([0-9]{1,7})["\']')
 _CELL_V_RE = re.compile(rb"<v>([^<]*)</v>")
 
-_RESULT_CELL_RE = re.compile(rb"<c\s([^>]*[^/>])>(.*?)</c>", re.DOTALL)
+# A formula cell's start tag (the <f> right after it); its result is then looked up up to the next </c>.
+_FORMULA_CELL_RE = re.compile(rb"<c\s([^>]*)>\s*<f[\s/>]")
 _CELL_TYPE_RE = re.compile(rb'\bt\s*=\s*["\']([^"\']*)["\']')
 
 
 def _scan_results(data: bytes) -> tuple[dict[str, str], set[str]]:
-    """(error cells A1 -> error text, formula cells without a result) of one worksheet part."""
+    """(formula cells with an error result A1 -> error text, formula cells without a result) of one
+    worksheet part."""
     errors: dict[str, str] = {}
     uncalculated: set[str] = set()
-    has_errors = b't="e"' in data or b"t='e'" in data
-    for m in _RESULT_CELL_RE.finditer(data):
-        attrs, body = m.group(1), m.group(2)
+    for m in _FORMULA_CELL_RE.finditer(data):
+        attrs = m.group(1)
+        if attrs.endswith(b"/"):
+            continue
+        close = data.find(b"</c>", m.end())
+        body = data[m.end():close if close >= 0 else len(data)]
         kind = _CELL_TYPE_RE.search(attrs)
         kind = kind.group(1) if kind else b"n"
-        if kind == b"e" and has_errors:
-            ref, v = _CELL_REF_ATTR_RE.search(attrs), _CELL_V_RE.search(body)
-            if ref:
-                errors[(ref.group(1) + ref.group(2)).decode("ascii").upper()] = (
-                    v.group(1).decode("utf-8", "replace").strip() if v else "#N/A")
-        elif b"<f" in body and kind not in (b"str", b"s", b"inlineStr"):
-            v = _CELL_V_RE.search(body)
-            if v is None or not v.group(1).strip():
-                ref = _CELL_REF_ATTR_RE.search(attrs)
-                if ref:
-                    uncalculated.add((ref.group(1) + ref.group(2)).decode("ascii").upper())
+        if kind in (b"str", b"s", b"inlineStr"):
+            continue
+        v = _CELL_V_RE.search(body)
+        text = v.group(1).strip() if v else b""
+        if kind == b"e" or not text:
+            ref = _CELL_REF_ATTR_RE.search(attrs)
+            if ref is None:
+                continue
+            a1_ = (ref.group(1) + ref.group(2)).decode("ascii").upper()
+            if kind == b"e":
+                errors[a1_] = text.decode("utf-8", "replace") or "#N/A"
+            else:
+                uncalculated.add(a1_)
     return errors, uncalculated
 
 

@@ -364,7 +364,7 @@ def narrative_numbers(report, calc):
 @rule("formula-overwritten", "cached-value-stale", "layout-changed")
 def formula_cells(report, calc):
     emptied = []
-    shown_by_sheet = compute.spreadsheet(report)
+    shown_by_sheet = _sheet_calc(report)
     for fc in report.formulas:
         recomputed = calc.get(fc.name)
         if isinstance(recomputed, dict):
@@ -478,6 +478,15 @@ def _how_read(f: form.Field, raw, parsed) -> str | None:
     return "text"
 
 
+def _sheet_calc(report) -> dict:
+    """compute.spreadsheet(report), once per report (two rules use it)."""
+    found = getattr(report, "_sheet_calc", None)
+    if found is None:
+        found = compute.spreadsheet(report)
+        object.__setattr__(report, "_sheet_calc", found)
+    return found
+
+
 def _same_result(a, b) -> bool:
     """Two results of one formula: equal up to floating-point rounding (not _same's cent)."""
     x, y = num(a), num(b)
@@ -500,7 +509,7 @@ def _inputs_of(c: form.Computed) -> list[str]:
 @rule("formula-differs")
 def formula_differs(report, calc):
     """A formula cell whose spreadsheet result differs from esep's: name the input cell that causes it."""
-    sheet_calc = compute.spreadsheet(report)
+    sheet_calc = _sheet_calc(report)
     lang = report.lang
     named: set = {(f.sheet, f.cell) for f in report.findings if f.severity == "error"}
 
