@@ -312,7 +312,13 @@ def issue_cmd(roster, out_dir, lang, password, check_url, as_json):
     """
     from toolkit.issue import CODES_FILE, issue
 
+    from toolkit.outputs import OutputProblem, check_folder
+
     loaded = _load_roster(roster, lang)
+    try:   # before anything is written
+        check_folder(out_dir, create=True)
+    except OutputProblem as problem:
+        raise click.UsageError(_problem_text(problem, lang)) from None
     issued = issue(loaded, out_dir, lang=lang, password=password, check_url=check_url)
     codes = str(__import__("pathlib").Path(out_dir) / CODES_FILE)
     if as_json:

@@ -478,3 +478,12 @@ def test_the_sample_roster_with_the_examples(tmp_path):
                   if f["code"] == "roster-mismatch"}
     assert ("broken_report.xlsx", "org_bin", "error") in mismatches
     assert ("broken_report.xlsx", "period_end", "warning") in mismatches
+
+
+def test_issue_refuses_an_out_dir_that_is_a_file(tmp_path):
+    path = write_csv(tmp_path / "r.csv", [ROW_A])
+    blocker = tmp_path / "out"
+    blocker.write_text("a file where the folder should be")
+    code, _, stderr = run_cli(["issue", str(path), "--out-dir", str(blocker)])
+    assert code == 2 and blocker.read_text() == "a file where the folder should be"
+    assert set(tmp_path.iterdir()) == {path, blocker}                   # nothing written
