@@ -120,12 +120,12 @@ TABLE_PREFIX = {"ind": "ind_", "partner": "partner_", "subgrant": "subgrant_"}
 
 
 def fill(out: Path, singles: dict | None = None, tables: dict | None = None, lang: str = "kk",
-         edit=None) -> Path:
+         edit=None, template: Path | None = None) -> Path:
     """Write a filled copy of the template: `singles` name -> value, `tables` key -> rows of
     column -> value. `edit(wb)` may then change anything (openpyxl workbook) before saving."""
     from openpyxl import load_workbook
 
-    wb = load_workbook(template_path(lang))
+    wb = load_workbook(template or template_path(lang))
     for name, value in (singles or {}).items():
         _, cells = _cells_of(wb, name)
         _set(cells[0], value)

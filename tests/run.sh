@@ -43,4 +43,19 @@ if ! command -v ssconvert >/dev/null 2>&1; then
   fi
 fi
 
+# The print tests export the filled example to PDF and read it back: poppler-utils (pdftotext) and the
+# Carlito font (Calibri's metrics, so LibreOffice lays out and scales pages as Excel does).
+missing_pkgs=()
+command -v pdftotext >/dev/null 2>&1 || missing_pkgs+=(poppler-utils)
+fc-list 2>/dev/null | grep -q Carlito || missing_pkgs+=(fonts-crosextra-carlito)
+if [ ${#missing_pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing ${missing_pkgs[*]} for the print tests..." >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing_pkgs[@]}" >/dev/null
+  else
+    echo "${missing_pkgs[*]} not installed and cannot install (not root): the print tests will be skipped" >&2
+  fi
+fi
+
 python3 -m pytest "$@"

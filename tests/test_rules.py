@@ -224,9 +224,8 @@ def test_template_unknown(tmp_path):
 
 
 def test_template_outdated(tmp_path):
-    def edit(wb):
-        wb["_meta"]["B2"] = "1.0.0"
-    out = builders.fill(tmp_path / "r.xlsx", builders.clean_singles(), builders.clean_tables(), edit=edit)
+    old = builders.ROOT / "tests" / "fixtures" / "template-1.0.0" / "final_report_kk.xlsx"
+    out = builders.fill(tmp_path / "r.xlsx", builders.clean_singles(), builders.clean_tables(), template=old)
     result = validate(out)
     assert_finding(result, "template-outdated", "warning", ("_meta", "B2"))
     assert result.valid

@@ -178,14 +178,20 @@ def _left(ws, cell: str, steps: int = 1):
 @pytest.mark.parametrize("lang", form.LANGS)
 def test_labels(books, lang):
     wb = books[lang]
-    for f in form.HEADER_FIELDS + form.STATS_FIELDS + form.NARRATIVES:
+    for f in form.HEADER_FIELDS + form.STATS_FIELDS:
         assert _left(wb[form.sheet_title(f.sheet, lang)], f.cell) == f.label.get(lang), f.name
-    # deviation_note: column A is the narrow № column, so the label heads the input from the row above.
-    ind = wb[form.sheet_title("indicators", lang)]
-    row, col = ind[form.DEVIATION_NOTE.cell].row, ind[form.DEVIATION_NOTE.cell].column
-    assert ind.cell(row=row - 1, column=1).value == form.DEVIATION_NOTE.label.get(lang)
-    merged = f"B{row}:{ind.cell(row=row, column=ind.max_column).coordinate}"
-    assert merged in map(str, ind.merged_cells.ranges)
+    # The narratives sheet is one page-wide column: each text (over its cells, numbered in A) under its
+    # label; the signature fields under theirs.
+    narr = wb[form.sheet_title("narratives", lang)]
+    for f in (form.DEVIATION_NOTE,) + form.NARRATIVES + form.SIGNATURE_FIELDS:
+        row, col = narr[f.cell].row, narr[f.cell].column
+        above = narr.cell(row=row - 1, column=col).value
+        assert above.startswith(f.label.get(lang)), f.name
+        cells = form.spread(f)
+        assert cells == (form.NARRATIVE_ROWS if f.type == "longtext" else 1)
+        if cells > 1:
+            assert [narr.cell(row=row + i, column=1).value for i in range(cells)] == list(range(1, cells + 1))
+    assert not narr.merged_cells.ranges
     impact = wb[form.sheet_title("impact", lang)]
     for row in form.IMPACT_ROWS:
         plan = form.FIELD[row.plan]

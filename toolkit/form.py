@@ -281,27 +281,27 @@ _HEADER_FIELDS: tuple[Field, ...] = (
 # Activities and indicators --------------------------------------------------------------------------
 
 IND_COLUMNS: tuple[Field, ...] = (
-    F("ind_task", "Міндет", "Задача", "Task", width=28),
+    F("ind_task", "Міндет", "Задача", "Task", width=16),
     F("ind_activity", "Міндет шеңберіндегі іс-шаралар", "Мероприятия в рамках задачи", "Activity",
-      width=28),
+      width=18),
     F("ind_date_start", "Өткізілу күні (басы)", "Дата проведения (начало)", "Start date", "date",
-      width=12),
+      width=10),
     F("ind_date_end", "Өткізілу күні (соңы)", "Дата проведения (окончание)", "End date", "date",
-      width=12),
-    F("ind_place", "Өткізілу орны", "Место проведения", "Place", width=20),
+      width=10),
+    F("ind_place", "Өткізілу орны", "Место проведения", "Place", width=12),
     F("ind_participants", "Қатысушылардың саны", "Количество участников", "Participants", "count",
-      width=14),
+      width=9),
     F("ind_short_result", "Қол жеткізілген қысқа мерзімді нәтижелер",
-      "Достигнутые краткосрочные результаты", "Short-term results", width=28),
+      "Достигнутые краткосрочные результаты", "Short-term results", width=18),
     F("ind_indicator", "Сандық және сапалық көрсеткіштер", "Количественные и качественные показатели",
-      "Indicator", width=30),
+      "Indicator", width=20),
     F("ind_unit", "Өлшем бірлігі", "Единица измерения", "Unit", "choice", options="unit", width=11),
     F("ind_operator", "Жоспар талабы", "Условие плана", "Plan condition", "choice",
-      options="operator", width=13),
-    F("ind_plan", "Жоспар", "План", "Plan", "measure", width=11),
-    F("ind_fact", "Факт", "Факт", "Fact", "measure", width=11),
+      options="operator", width=10),
+    F("ind_plan", "Жоспар", "План", "Plan", "measure", width=9),
+    F("ind_fact", "Факт", "Факт", "Fact", "measure", width=9),
     F("ind_long_result", "Ұзақ мерзімді нәтижелері/әсері (міндеттерге)",
-      "Долгосрочные результаты/влияние (по задачам)", "Long-term results (per task)", width=30),
+      "Долгосрочные результаты/влияние (по задачам)", "Long-term results (per task)", width=18),
 )
 
 IND_COMPUTED: tuple[Computed, ...] = (
@@ -597,6 +597,16 @@ TEMPLATE_TEXTS = {
                          "Сравнение расходов с суммой гранта (факт)", "Spending against the grant (fact)"),
     "narrative_section": Text("Бөлім", "Раздел", "Section"),
     "narrative_text": Text("Мәтін", "Текст", "Text"),
+    "narrative_note": Text(
+        "Ұзын мәтінді бірнеше ұяшыққа жазыңыз: бір ұяшыққа {chars} таңбадан аспасын (әйтпесе басып "
+        "шығарғанда кесіледі), жалғасы – төмендегі ұяшыққа. Ұяшықтар бір мәтін болып оқылады.",
+        "Длинный текст пишите в несколько ячеек: не более {chars} знаков в ячейке (иначе при печати он "
+        "обрежется), продолжение – в ячейке ниже. Ячейки читаются как один текст.",
+        "Write a long text over several cells, at most {chars} characters each (more is cut when printed); "
+        "the cells are read as one text."),
+    "deviation_pointer": Text("Жоспардан ауытқудың негіздемесін «{sheet}» парағына жазыңыз.",
+                              "Обоснование отклонений от плана пишите на листе «{sheet}».",
+                              "Write the justification of deviations on the «{sheet}» sheet."),
     "signature_title": Text("Үкіметтік емес ұйымның басшысы", "Руководитель неправительственной организации",
                             "Head of the NGO"),
     "signature": Text("Қолы", "Подпись", "Signature"),
@@ -726,10 +736,14 @@ GUIDE: tuple[tuple[str, Text], ...] = (
 # places them and binds each public constant (HEADER_FIELDS, TABLES, ...) once, with its cells.
 
 HEADER_FIRST_ROW = 4          # header sheet: label in A, input in B, hint in C
-IND_DEVIATION_ROW = 3         # indicators sheet: deviation_note in B3 (merged B3:P3)
 IMPACT_FIRST_ROW = 4          # impact sheet: A №, B indicator, C unit, D plan, E fact, F percent
 STATS_LAYOUT = {"gender": 4, "cat": 10, "age": 25}   # first row (the total) of each block; A label, B value
-NARRATIVE_FIRST_ROW = 3       # narratives sheet: label in A, text in B
+NARRATIVE_FIRST_ROW = 4       # narratives sheet: the first label row; labels and texts in B, parts № in A
+# A narrative is typed over NARRATIVE_ROWS cells, one under the other, read as one text (the non-blank
+# cells joined by line breaks). One cell prints on one page and Excel caps a row at 409 pt, about
+# NARRATIVE_CELL_CHARS characters in the page-wide column; longer texts continue in the next cell.
+NARRATIVE_ROWS = 6
+NARRATIVE_CELL_CHARS = 1500
 
 
 def _place(f, sheet: str, cell: str, last: str = ""):
@@ -763,7 +777,6 @@ SUBGRANT_TOTAL = _place(_SUBGRANT_TOTAL, "subgrants",
                         f"{SUBGRANTS.last_row + 1}")
 
 HEADER_FIELDS = tuple(_place(f, "header", f"B{HEADER_FIRST_ROW + i}") for i, f in enumerate(_HEADER_FIELDS))
-DEVIATION_NOTE = _place(_DEVIATION_NOTE, "indicators", f"B{IND_DEVIATION_ROW}")
 
 IMPACT_FIELDS = tuple(
     _place(f, "impact", f"{'D' if f.name.endswith('_plan') else 'E'}{IMPACT_FIRST_ROW + i // 2}")
@@ -790,12 +803,28 @@ def _layout_stats():
 
 
 STATS_FIELDS, STATS_COMPUTED = _layout_stats()
-NARRATIVES = tuple(_place(f, "narratives", f"B{NARRATIVE_FIRST_ROW + i}") for i, f in enumerate(_NARRATIVES))
-# Signature block below the narratives: a heading row, position, name, the signature line, date, seal.
-SIGNATURE_FIRST_ROW = NARRATIVE_FIRST_ROW + len(NARRATIVES) + 2
-_SIGNATURE_ROWS = {"sign_position": 0, "sign_name": 1, "sign_date": 3}   # row 2: signature line; 4: seal
-SIGNATURE_FIELDS = tuple(_place(f, "narratives", f"B{SIGNATURE_FIRST_ROW + _SIGNATURE_ROWS[f.name]}")
-                         for f in _SIGNATURE_FIELDS)
+
+
+def _layout_narratives():
+    """The narratives sheet, one page-wide column B: each text under its label row (a long text over
+    NARRATIVE_ROWS cells), then the signature block: its heading, each field under its label, the
+    signature line after the name and the seal after the date."""
+    row = NARRATIVE_FIRST_ROW
+    texts = []
+    for f in (_DEVIATION_NOTE,) + _NARRATIVES:
+        n = NARRATIVE_ROWS if f.type == "longtext" else 1
+        texts.append(_place(f, "narratives", f"B{row + 1}", f"B{row + n}" if n > 1 else ""))
+        row += 1 + n
+    heading = row + 1
+    row = heading + 1
+    signs = []
+    for f in _SIGNATURE_FIELDS:
+        signs.append(_place(f, "narratives", f"B{row + 1}"))
+        row += 2 + (f.name == "sign_name")           # the signature line follows the name
+    return texts[0], tuple(texts[1:]), tuple(signs), heading
+
+
+DEVIATION_NOTE, NARRATIVES, SIGNATURE_FIELDS, SIGNATURE_HEADING_ROW = _layout_narratives()
 META_FIELDS = tuple(_place(f, "meta", f"B{i + 1}") for i, f in enumerate(_META_FIELDS))
 
 
@@ -956,6 +985,39 @@ def _current_layout() -> Layout:
 
 
 
+def spread(f: Field) -> int:
+    """How many cells a single field is typed over (1, or NARRATIVE_ROWS for a long narrative)."""
+    if not f.last:
+        return 1
+    return int(f.last.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) - int(f.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) + 1
+
+
+def join_parts(parts) -> str | None:
+    """One text from the cells a narrative is typed over: the non-blank ones, as typed, joined by line
+    breaks (None when all are blank)."""
+    kept = [p if isinstance(p, str) else str(p) for p in parts if p is not None and str(p).strip()]
+    return "\n".join(kept) if kept else None
+
+
+def split_text(text: str, cells: int, limit: int = NARRATIVE_CELL_CHARS) -> list[str]:
+    """A text cut into at most `cells` parts of about `limit` characters, only at line breaks, so that
+    join_parts(parts) == text. A paragraph longer than `limit` stays whole; what does not fit in
+    `cells` parts goes into the last one."""
+    lines = text.split("\n")
+    parts: list[list[str]] = [[]]
+    size = 0
+    for line in lines:
+        if "".join(parts[-1]).strip() and size + 1 + len(line) > limit and line.strip():
+            parts.append([])
+            size = -1
+        parts[-1].append(line)
+        size += 1 + len(line)
+    out = ["\n".join(p) for p in parts]
+    if len(out) > cells:
+        out = out[:cells - 1] + ["\n".join(out[cells - 1:])]
+    return out
+
+
 # Self-check on import ---------------------------------------------------------------------------------
 
 class FormError(Exception):
@@ -1007,6 +1069,10 @@ def _check() -> None:
         for a in c.args:
             if a not in known:
                 raise FormError(f"{c.name}: unknown argument {a}")
+    for f in SINGLE_FIELDS:
+        if f.last and (f.type != "longtext" or f.cell.rstrip("0123456789") != f.last.rstrip("0123456789")
+                       or spread(f) < 2):
+            raise FormError(f"{f.name}: only a long text may spread over cells of one column")
     for t in TABLES:
         lengths = {(int(re.sub(r'\D', '', f.last)) - int(re.sub(r'\D', '', f.cell))) for f in t.columns}
         if lengths != {t.capacity - 1}:

@@ -55,6 +55,7 @@ class Report:
     layout: form.Layout | None = None     # the cells of the workbook's template version
     values: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    parts: dict[str, list] = field(default_factory=dict)    # a narrative typed over cells: each cell, raw
     parsed: dict[str, values.Parsed] = field(default_factory=dict)
     where: dict[str, tuple[str, str]] = field(default_factory=dict)     # name -> (sheet title, A1)
     tables: dict[str, list[Row]] = field(default_factory=dict)
@@ -270,6 +271,9 @@ def _read_package(pkg, report: Report) -> None:
     for f in form.SINGLE_FIELDS:
         if not layout.has(f.name):
             continue
+        if layout.place(f.name)[2]:
+            _read_spread(pkg, grid, f, report, titles, missing_names, names)
+            continue
         loc = _locate_single(pkg, f, titles, report.lang, layout, names)
         if loc is None:
             report.findings.append(Finding("layout-changed", field=f.name,
@@ -350,6 +354,30 @@ _LOCKS = {
                           "защита листов без пароля, её можно снять одним щелчком",
                           "sheet protection has no password and can be lifted with one click"),
 }
+
+
+def _read_spread(pkg, grid, f: form.Field, report: Report, titles, missing_names, names=None) -> None:
+    """A narrative typed over several cells of one column: one text, the non-blank cells joined."""
+    loc = _locate_column(pkg, f, titles, report.lang, report.layout, names)
+    if loc is None:
+        report.findings.append(Finding("layout-changed", field=f.name,
+                                       params={"reason": _sheet_missing(f.sheet)}))
+        return
+    sheet, cells, by_name = loc
+    if not by_name:
+        missing_names.append((f.name, sheet, cells[0]))
+    parts = grid.column(sheet, cells)
+    report.parts[f.name] = parts
+    _set_single(report, f, form.join_parts(parts), sheet, cells[0])
+    for cell, part in zip(cells, parts):
+        if isinstance(part, str) and len(part) > PRINTABLE_CHARS:
+            report.findings.append(Finding("text-overflows-print", sheet=sheet, cell=cell, field=f.name,
+                                           value=len(part), expected=form.NARRATIVE_CELL_CHARS))
+
+
+# A cell of the page-wide narrative column prints about this many characters before the page (or
+# Excel's 409-pt row) cuts it; the template asks for NARRATIVE_CELL_CHARS to leave room for line breaks.
+PRINTABLE_CHARS = 2000
 
 
 def _set_single(report: Report, f: form.Field, raw, sheet: str, cell: str) -> None:
@@ -708,7 +736,11 @@ def report_from_raw(singles: dict[str, Any], tables: dict[str, list[dict[str, An
     report = Report(path="", template_id=form.TEMPLATE_ID, template_version=form.TEMPLATE_VERSION,
                     lang=lang, readable=True, layout=form.CURRENT_LAYOUT)
     for f in form.SINGLE_FIELDS:
-        _set_single(report, f, singles.get(f.name), form.sheet_title(f.sheet, lang), f.cell)
+        raw = singles.get(f.name)
+        if isinstance(raw, (list, tuple)):
+            report.parts[f.name] = list(raw)
+            raw = form.join_parts(raw)
+        _set_single(report, f, raw, form.sheet_title(f.sheet, lang), f.cell)
     for table in form.TABLES:
         sheet = form.sheet_title(table.sheet, lang)
         report.table_sheet[table.key] = sheet

@@ -51,21 +51,28 @@ PERCENT_FORMAT = "0.0"
 DATE_RANGE = (_dt.date(2000, 1, 1), _dt.date(2100, 12, 31))
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
-NUMBER_WIDTH = 5            # the № column
-COMPUTED_WIDTH = {"percent": 13, "status": 16}
+NUMBER_WIDTH = 4            # the № column
+COMPUTED_WIDTH = {"percent": 8, "status": 11}
 LINE_PT = 15.0              # one line of 11-pt Calibri
-LONGTEXT_HEIGHT = 135       # a narrative's input row, in points
-PORTRAIT = {"stats"}        # narrow and long; every other sheet prints landscape
+MAX_ROW_PT = 409.0          # Excel's tallest row
+TEXT_LINE_PT = 13.8         # one wrapped line of 11-pt Calibri (Carlito in LibreOffice), with a margin
+DEFAULT_WIDTH = 8.43        # a column nobody sized, in characters
+NARRATIVE_PART_WIDTH = 4    # narratives sheet: the part № column
+NARRATIVE_WIDTH = 94        # ... and the page-wide text column (portrait A4 at 100 %)
+PORTRAIT = {"stats", "narratives"}   # narrow and long; every other sheet prints landscape
+MARGIN_IN = 0.4             # left and right page margins, inches
 
 
 def write_template(path, lang: str = "kk", password: str | None = None,
                    data: dict | None = None, locked: frozenset[str] | set[str] = frozenset(),
-                   check_url: str | None = None) -> Path:
+                   check_url: str | None = None, iso_dates: bool = True) -> Path:
     """Write the locked template in `lang` to `path` (atomically) and return the path.
 
     `data` (optional) fills it: {"singles": {name: raw}, "tables": {"ind"|"partner"|"subgrant":
     [{column name: raw}, ...]}}; raw values are written as typed (str, int/float, datetime.date; an
-    ISO "YYYY-MM-DD" string in a date field becomes a real date).
+    ISO "YYYY-MM-DD" string in a date field becomes a real date unless `iso_dates` is False: then every
+    text stays text, as `esep upgrade` needs). A field typed over several cells (a long narrative) takes
+    a list of the cells' values, or one text that is split at line breaks (form.split_text).
 
     `locked` names header fields whose value (from `data`) is fixed by the operator (esep issue): they
     are written locked, untinted and without a drop-down, so the NGO cannot retype them.
@@ -85,11 +92,11 @@ def write_template(path, lang: str = "kk", password: str | None = None,
     target = Path(path)
     with atomic_path(target) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
-        writer = _Writer(wb, lang, password, singles, tables, shown, frozenset(locked))
+        writer = _Writer(wb, lang, password, singles, tables, shown, frozenset(locked), iso_dates)
         writer.check_url = (check_url or "").strip()
         writer.write()
         wb.close()
-        tmp.write_bytes(lock_structure(tmp.read_bytes(), password))
+        tmp.write_bytes(lock_structure(tmp.read_bytes(), password, writer.grown))
     return target
 
 
@@ -243,14 +250,23 @@ def password_hash(password: str) -> str:
     return f"{digest:X}"
 
 
-def lock_structure(xlsx: bytes, password: str) -> bytes:
+def lock_structure(xlsx: bytes, password: str, grown: dict[int, set[int]] | None = None) -> bytes:
     """Add <workbookProtection lockStructure="1"> to xl/workbook.xml, keeping every zip member's
-    ZipInfo (names, order, timestamps, compression) so the result stays deterministic."""
+    ZipInfo (names, order, timestamps, compression) so the result stays deterministic.
+
+    `grown` (sheet number from 1 -> zero-based rows) are rows given a height for the text written into
+    them: their customHeight flag is dropped, so the height is a starting point and Excel and LibreOffice
+    still fit the row to whatever is typed there later (XlsxWriter always marks a set height custom)."""
     element = f'<workbookProtection workbookPassword="{password_hash(password)}" lockStructure="1"/>'
+    parts = {f"xl/worksheets/sheet{n}.xml": rows for n, rows in (grown or {}).items() if rows}
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(xlsx)) as zin, zipfile.ZipFile(out, "w") as zout:
         for info in zin.infolist():
             payload = zin.read(info)
+            if info.filename in parts:
+                rows = {str(r + 1) for r in parts[info.filename]}
+                payload = re.sub(rb'(<row r="(\d+)"[^>]*?) customHeight="1"',
+                                 lambda m: m.group(1) if m.group(2).decode() in rows else m.group(0), payload)
             if info.filename == "xl/workbook.xml":
                 xml = payload.decode("utf-8")
                 # Schema order: fileVersion, fileSharing, workbookPr, workbookProtection, bookViews.
@@ -271,11 +287,28 @@ def _absolute(cell: str) -> str:
     return f"${letters}${cell[len(letters):]}"
 
 
-def _lines(text: str, width: float, bold: bool = False) -> int:
-    """Rough number of wrapped lines of `text` in a column `width` characters wide."""
-    factor = 1.25 if bold else 1.15        # Cyrillic letters are wider than Excel's width unit
-    usable = max(width - 1.5, 1.0)
-    return sum(max(1, math.ceil(len(part) * factor / usable)) for part in str(text).split("\n"))
+def _lines(text: str, width: float, bold: bool = False, roomy: bool = True) -> int:
+    """Number of lines `text` wraps to in a column `width` characters wide: words laid out greedily, as
+    spreadsheet programs do, with a small margin (measured on LibreOffice's PDF of the seed example).
+    `roomy` leaves more room, for the template's own texts in merged cells."""
+    if roomy:
+        capacity = max((width - 1.5) / (1.25 if bold else 1.15), 1.0)
+    else:
+        capacity = max((width - 0.5) * (0.92 if bold else 1.0), 1.0)
+    total = 0
+    for paragraph in str(text).split("\n"):
+        lines, used = 1, 0.0
+        for word in paragraph.split():
+            size = len(word)
+            if used and used + 1 + size > capacity:
+                lines += 1
+                used = 0.0
+            if size > capacity:                      # a word wider than the column breaks
+                lines += math.ceil(size / capacity) - 1
+                size = size % capacity or capacity
+            used += (1 if used else 0) + size
+        total += lines
+    return total
 
 
 def _height(*cells: tuple[str, float], bold: bool = False, minimum: float = LINE_PT) -> float:
@@ -285,14 +318,17 @@ def _height(*cells: tuple[str, float], bold: bool = False, minimum: float = LINE
 
 class _Writer:
     def __init__(self, wb, lang: str, password: str, singles: dict, tables: dict, shown: dict,
-                 locked: frozenset[str] = frozenset()):
-        self.wb, self.lang, self.password = wb, lang, password
+                 locked: frozenset[str] = frozenset(), iso_dates: bool = True):
+        self.wb, self.lang, self.password, self.iso_dates = wb, lang, password, iso_dates
         self.locked = locked
         self.singles, self.tables, self.shown = singles, tables, shown
         self.check_url = ""
         self._formats: dict = {}
         self.sheets: dict = {}
         self.extent: dict[str, tuple[int, int]] = {}   # sheet key -> (last row, last col), zero-based
+        self.widths: dict[str, dict[int, float]] = {}  # sheet key -> column -> width (characters)
+        self.need: dict[str, dict[int, float]] = {}    # sheet key -> row -> height its texts need (pt)
+        self.grown: dict[int, set[int]] = {}           # sheet number -> rows given a height by their text
 
     # Formats ----------------------------------------------------------------------------------------
 
@@ -335,7 +371,7 @@ class _Writer:
         props = dict(bg_color=INPUT_FILL, border=1, border_color=BORDER_COLOR, valign="top")
         if not locked:
             props["locked"] = False
-        if ftype in ("text", "longtext", "choice", "email"):
+        if ftype in ("text", "longtext", "choice", "email", "measure"):   # a typed threshold wraps too
             props["text_wrap"] = True
         if ftype in ALIGN:
             props["align"] = ALIGN[ftype]
@@ -360,9 +396,32 @@ class _Writer:
         r, c = self.extent.get(key, (0, 0))
         self.extent[key] = (max(r, row), max(c, col))
 
+    def fit(self, key: str, row: int, col: int, text: str, fmt=None) -> None:
+        """Remember the height a wrapped text needs in its row (rows are sized at the end)."""
+        if fmt is None or not getattr(fmt, "text_wrap", False):
+            return
+        width = self.widths.get(key, {}).get(col, DEFAULT_WIDTH)
+        bold = bool(getattr(fmt, "bold", False))
+        height = min(MAX_ROW_PT, _lines(text, width, bold, roomy=False) * TEXT_LINE_PT + 4)
+        rows = self.need.setdefault(key, {})
+        rows[row] = max(rows.get(row, 0.0), height)
+
+    def size_rows(self) -> None:
+        """Rows nobody gave a height get the height of their longest text: LibreOffice does not fit
+        rows when it opens a file, so a generated workbook would print its texts cut."""
+        for number, sheet in enumerate(form.SHEETS, 1):
+            ws = self.sheets[sheet.key]
+            for row, height in sorted(self.need.get(sheet.key, {}).items()):
+                if row in ws.row_info or height <= LINE_PT + 3:
+                    continue
+                ws.set_row(row, height)
+                self.grown.setdefault(number, set()).add(row)
+
     def put(self, key: str, row: int, col: int, value, fmt=None) -> None:
         ws = self.sheets[key]
         self.touch(key, row, col)
+        if isinstance(value, str):
+            self.fit(key, row, col, value, fmt)
         if value is None or value == "":
             ws.write_blank(row, col, None, fmt)
         elif isinstance(value, str):
@@ -389,6 +448,7 @@ class _Writer:
                 value = raw if not isinstance(raw, str) else _dt.date.fromisoformat(raw)
                 ws.write_datetime(row, col, value, self.fixed_fmt("date"))
             elif isinstance(raw, str):
+                self.fit(key, row, col, raw, fmt)
                 ws.write_string(row, col, raw, fmt)
             elif isinstance(raw, (int, float)) and not isinstance(raw, bool):
                 ws.write_number(row, col, raw, fmt)
@@ -403,9 +463,10 @@ class _Writer:
         elif isinstance(raw, (_dt.date, _dt.datetime)):
             ws.write_datetime(row, col, raw, self.input_fmt("date"))
         elif isinstance(raw, str):
-            if f.type == "date" and _ISO_DATE.fullmatch(raw):
+            if f.type == "date" and self.iso_dates and _ISO_DATE.fullmatch(raw):
                 ws.write_datetime(row, col, _dt.date.fromisoformat(raw), fmt)
             else:
+                self.fit(key, row, col, raw, fmt)
                 ws.write_string(row, col, raw, fmt)
         elif isinstance(raw, (int, float)):
             ws.write_number(row, col, raw, fmt)
@@ -462,6 +523,7 @@ class _Writer:
         return form.option_label("unit", "percent", self.lang)
 
     def set_width(self, key: str, col: int, width: float) -> None:
+        self.widths.setdefault(key, {})[col] = width
         self.sheets[key].set_column(col, col, width)
 
     # Whole workbook ---------------------------------------------------------------------------------
@@ -493,6 +555,7 @@ class _Writer:
         for key, blocks in text_blocks.items():
             # No green "number stored as text" triangles where digits are text (BIN, phone, names).
             self.sheets[key].ignore_errors({"number_stored_as_text": " ".join(blocks)})
+        self.size_rows()
         for sheet in form.SHEETS:
             ws = self.sheets[sheet.key]
             ws.protect(self.password, PROTECT_OPTIONS)
@@ -505,6 +568,8 @@ class _Writer:
         self.sheets["header"].activate()
 
     def page_setup(self, key: str) -> None:
+        """A4, as wide as the page (as many pages down as the text needs), header rows repeated, the
+        report's title and the sheet in the page header, page numbers in the footer."""
         ws = self.sheets[key]
         if key in PORTRAIT:
             ws.set_portrait()
@@ -512,8 +577,9 @@ class _Writer:
             ws.set_landscape()
         ws.set_paper(9)                 # A4
         ws.fit_to_pages(1, 0)
-        ws.set_margins(left=0.5, right=0.5, top=0.7, bottom=0.7)
-        ws.set_header("&C&A")
+        ws.set_margins(left=MARGIN_IN, right=MARGIN_IN, top=0.75, bottom=0.75)
+        title = self.t(form.FORM_TITLE).replace("&", "&&")
+        ws.set_header(f"&L{title}&R&A")
         ws.set_footer(f"&L{form.TEMPLATE_ID} {form.TEMPLATE_VERSION}&R&P / &N")
         last_row, last_col = self.extent.get(key, (0, 0))
         ws.print_area(0, 0, last_row, last_col)
@@ -586,8 +652,6 @@ class _Writer:
                                                        border_color=BORDER_COLOR))
             if f.name not in self.locked:
                 self.validate(key, f, f.cell)
-            minimum = 4 * LINE_PT if f.type == "longtext" else LINE_PT + 5
-            ws.set_row(row, _height((label, widths[0]), (hint, widths[2]), minimum=minimum))
         ws.freeze_panes(head_row + 1, 0)
 
     def hint(self, f: form.Field) -> str:
@@ -659,21 +723,9 @@ class _Writer:
         ws = self.sheets[key]
         last_col = self.table_block(table)
         self.table_head(table, last_col, note_row=table.header_row - 2)
-        f = form.DEVIATION_NOTE
-        row, col = parse_a1(f.cell)
-        # Column A (the table's №) is too narrow for this long label: it heads its input from the row
-        # above, merged across the table.
-        label = self.t(f.label)
-        ws.merge_range(row - 1, 0, row - 1, last_col, label,
-                       self.fmt(bold=True, text_wrap=True, valign="bottom"))
-        ws.set_row(row - 1, _height((label, _table_width(table)), bold=True, minimum=LINE_PT + 5))
-        self.put(key, row, 0, None, self.label_fmt)
-        ws.merge_range(row, col, row, last_col, "", self.input_fmt(f.type))
-        raw = self.singles.get(f.name)
-        if raw is not None:
-            self.write_input(key, row, col, f, raw)
-        self.validate(key, f, f.cell)
-        ws.set_row(row, 60)
+        pointer = self.t(form.TEMPLATE_TEXTS["deviation_pointer"]).format(
+            sheet=form.sheet_title(form.DEVIATION_NOTE.sheet, self.lang))
+        self.put(key, 1, 1, pointer, self.fmt(italic=True, font_color=NOTE_COLOR))
         ws.freeze_panes(table.header_row, 1)
         ws.set_zoom(90)
 
@@ -713,7 +765,6 @@ class _Writer:
             comp = percent_of[(imp.fact, imp.plan)]
             r, c = parse_a1(comp.cell)
             self.write_formula(comp, r, c, self.shown[comp.name])
-            ws.set_row(row, _height((label, widths[label_col]), minimum=LINE_PT + 5))
         budget = [c for c in form.IMPACT_COMPUTED if c.kind != "percent"]
         first_budget_row = min(parse_a1(c.cell)[0] for c in budget)
         self.put(key, first_budget_row - 1, label_col, self.t(texts["budget_title"]), self.group_fmt)
@@ -752,7 +803,6 @@ class _Writer:
                                                         border_color=BORDER_COLOR, bold=bold))
                 self.write_input(key, r, c, f, self.singles.get(name))
                 self.validate(key, f, f.cell)
-                ws.set_row(r, _height((label, width), bold=bold))
             total_sum = next(c for c in form.STATS_COMPUTED if c.kind == "sum" and c.args == g.parts)
             difference = next(c for c in form.STATS_COMPUTED
                               if c.kind == "diff" and c.args == (total_sum.name, g.total))
@@ -777,46 +827,61 @@ class _Writer:
         ws.freeze_panes(table.header_row, 0)
 
     def narratives(self) -> None:
+        """One page-wide column B: each text under its label, a long text over several cells (numbered
+        in A), then the signature block. Input rows have no set height: they grow with their text."""
         key, ws = "narratives", self.sheets["narratives"]
         self.title(key, form.SHEET_HEADINGS[key])
-        widths = (45, 110)
+        widths = (NARRATIVE_PART_WIDTH, NARRATIVE_WIDTH)
         for col, w in enumerate(widths):
             self.set_width(key, col, w)
-        head = form.NARRATIVE_FIRST_ROW - 2
-        for col, name in enumerate(("narrative_section", "narrative_text")):
-            self.put(key, head, col, self.t(form.TEMPLATE_TEXTS[name]), self.heading_fmt)
-        for f in form.NARRATIVES:
+        note = self.t(form.TEMPLATE_TEXTS["narrative_note"]).format(chars=f"{form.NARRATIVE_CELL_CHARS:,}"
+                                                                      .replace(",", " "))
+        self.put(key, 1, 1, note, self.note_fmt)
+        ws.set_row(1, _height((note, widths[1])))
+        label_fmt = self.fmt(bold=True, text_wrap=True, valign="bottom")
+        for f in (form.DEVIATION_NOTE,) + form.NARRATIVES:
             row, col = parse_a1(f.cell)
             label = self.t(f.label)
-            self.put(key, row, col - 1, label, self.fmt(bold=True, text_wrap=True, valign="top", border=1,
-                                                        border_color=BORDER_COLOR))
-            self.write_input(key, row, col, f, self.singles.get(f.name))
-            self.validate(key, f, f.cell)
-            ws.set_row(row, LONGTEXT_HEIGHT if f.type == "longtext"
-                       else _height((label, widths[0]), bold=True, minimum=2 * LINE_PT))
-        ws.freeze_panes(head + 1, 0)
-        self.signature(key, widths[0])
+            self.put(key, row - 1, col, label, label_fmt)
+            ws.set_row(row - 1, _height((label, widths[1]), bold=True, minimum=LINE_PT + 8))
+            given = self.singles.get(f.name)
+            n = form.spread(f)
+            parts = _parts(given, n)
+            for i in range(n):
+                if n > 1:
+                    self.put(key, row + i, 0, i + 1, self.number_fmt)
+                self.write_input(key, row + i, col, f, parts[i] if i < len(parts) else None)
+            self.validate(key, f, f.cell, f.last)
+        ws.freeze_panes(1, 0)
+        self.signature(key)
 
-    def signature(self, key: str, label_width: float) -> None:
+    def signature(self, key: str) -> None:
         """The signature block of the official form: the head's position and name, the signature line,
         the date and the place for the seal."""
         ws, texts = self.sheets[key], form.TEMPLATE_TEXTS
-        first = form.SIGNATURE_FIRST_ROW - 1              # zero-based row of the first field
-        self.put(key, first - 1, 0, self.t(texts["signature_title"]), self.group_fmt)
-        ws.set_row(first - 1, 30)
-        label_fmt = self.fmt(text_wrap=True, valign="top")
+        heading = form.SIGNATURE_HEADING_ROW - 1             # zero-based
+        ws.set_h_pagebreaks([heading - 1])                    # the block is never split over two pages
+        self.put(key, heading, 1, self.t(texts["signature_title"]), self.fmt(bold=True, font_size=12,
+                                                                             valign="bottom"))
+        ws.set_row(heading, 30)
+        label_fmt = self.fmt(text_wrap=True, valign="bottom", font_color=NOTE_COLOR)
         for f in form.SIGNATURE_FIELDS:
             row, col = parse_a1(f.cell)
-            label = self.t(f.label)
-            self.put(key, row, col - 1, label, label_fmt)
+            self.put(key, row - 1, col, self.hint_label(f), label_fmt)
+            ws.set_row(row - 1, LINE_PT + 6)
             self.write_input(key, row, col, f, self.singles.get(f.name))
             self.validate(key, f, f.cell)
-        line_row = first + 2
-        self.put(key, line_row, 0, self.t(texts["signature"]), label_fmt)
-        self.put(key, line_row, 1, None, self.fmt(bottom=1))
-        ws.set_row(line_row, 36)
-        self.put(key, first + 4, 0, self.t(texts["seal"]), label_fmt)
-        ws.set_row(first + 4, 36)
+            if f.name == "sign_name":
+                line = row + 1
+                self.put(key, line, col, f"{self.t(texts['signature'])}: " + "_" * 40,
+                         self.fmt(valign="bottom"))
+                ws.set_row(line, 40)
+            if f.name == "sign_date":
+                self.put(key, row + 1, col, self.t(texts["seal"]), self.fmt(valign="bottom"))
+                ws.set_row(row + 1, 40)
+
+    def hint_label(self, f: form.Field) -> str:
+        return self.t(f.label) + (f" ({self.t(f.hint)})" if f.hint is not None else "")
 
     def lists(self) -> None:
         key = "lists"
@@ -845,6 +910,18 @@ class _Writer:
         for col, lst in enumerate(form.LISTS):
             first, last = _absolute(a1(1, col)), _absolute(a1(len(lst.options), col))
             wb.define_name(lst.name, f"={title}!{first}:{last}")
+
+
+def _parts(given, cells: int) -> list:
+    """The cells' values of a field typed over `cells` cells: a list as given, a long text split at line
+    breaks (form.split_text), anything else in the first cell."""
+    if isinstance(given, (list, tuple)):
+        if len(given) > cells:
+            raise ValueError(f"{len(given)} parts for {cells} cells")
+        return list(given)
+    if isinstance(given, str) and cells > 1:
+        return form.split_text(given, cells)
+    return [given]
 
 
 def _money(comp: form.Computed) -> bool:
