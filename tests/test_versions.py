@@ -110,3 +110,35 @@ def test_unknown_version_is_refused_with_the_way_out(tmp_path, version):
         message = f.message(lang)
         assert "1.1.0" in message and "esep upgrade" in message and version in message
     assert "copy your data into template 1.1.0 (`esep upgrade`)" in f.message("en")
+
+
+# Template 1.1.0: a narrative typed over several cells ------------------------------------------------------
+
+def test_narrative_over_cells_is_one_text(tmp_path):
+    from toolkit.template import write_template
+    f = form.FIELD["text_activities"]
+    assert form.spread(f) == form.NARRATIVE_ROWS
+    long_part = "сөз " * 650                                   # 2 600 characters, one paragraph
+    parts = ["Бірінші бөлім.\nЕкінші жол.", None, long_part, "  ", "Соңы."]
+    out = write_template(tmp_path / "r.xlsx", "kk", data={"singles": {"text_activities": parts}})
+    report = reader.read(out)
+    joined = "\n".join(["Бірінші бөлім.\nЕкінші жол.", long_part, "Соңы."])   # blank cells left out
+    assert report.raw["text_activities"] == joined
+    assert report.values["text_activities"] in (joined, joined.strip())
+    assert report.where["text_activities"] == (form.sheet_title("narratives", "kk"), f.cell)
+    first_row = int(f.cell[1:])
+    overflow = [x for x in report.findings if x.code == "text-overflows-print"]
+    assert [(x.cell, x.field, x.value, x.expected, x.severity) for x in overflow] == [
+        (f"B{first_row + 2}", "text_activities", len(long_part), form.NARRATIVE_CELL_CHARS, "warning")]
+    assert "2 600" in overflow[0].message("ru") and "1 500" in overflow[0].message("kk")
+
+
+def test_long_text_is_split_at_line_breaks_and_read_back_exactly(tmp_path):
+    from toolkit.template import write_template
+    text = "\n".join(f"{i}-абзац. " + "мәтін " * 120 for i in range(12))     # ~ 8 700 characters
+    out = write_template(tmp_path / "r.xlsx", "ru", data={"singles": {"text_results": text}})
+    report = reader.read(out)
+    assert report.raw["text_results"] == text
+    parts = [p for p in report.parts["text_results"] if p]
+    assert len(parts) > 1 and all(len(p) <= form.NARRATIVE_CELL_CHARS for p in parts)
+    assert "text-overflows-print" not in builders.codes(report)
