@@ -7,10 +7,12 @@
 # - LibreOffice headless (Debian libreoffice-calc-nogui) and Gnumeric (Debian gnumeric, ssconvert) for the
 #   tests that recalculate and convert workbooks as real spreadsheet programs; installed when missing and we
 #   are root, else those tests skip.
+# - python-docx (the document extra) for `esep document`; LibreOffice Writer, poppler-utils and the Carlito
+#   font for the print and document tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python3 -m pip install --quiet --disable-pip-version-check -e '.[test,bench,serve,frames]'
+python3 -m pip install --quiet --disable-pip-version-check -e '.[test,bench,serve,frames,document]'
 
 if ! command -v soffice >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -47,6 +49,11 @@ fi
 # Carlito font (Calibri's metrics, so LibreOffice lays out and scales pages as Excel does).
 missing_pkgs=()
 command -v pdftotext >/dev/null 2>&1 || missing_pkgs+=(poppler-utils)
+# `esep document --format pdf` converts DOCX with LibreOffice Writer
+if command -v dpkg >/dev/null 2>&1 && command -v soffice >/dev/null 2>&1 \
+    && ! dpkg -s libreoffice-writer-nogui >/dev/null 2>&1 && ! dpkg -s libreoffice-writer >/dev/null 2>&1; then
+  missing_pkgs+=(libreoffice-writer-nogui)
+fi
 fc-list 2>/dev/null | grep -q Carlito || missing_pkgs+=(fonts-crosextra-carlito)
 if [ ${#missing_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -67,14 +67,13 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
        "{count#defined name is/defined names are} missing or broken (e.g. «{label}»); values were read "
        "from the template's known cells, please check them. Use the original template next time."),
     _c("text-overflows-print", "warning", "a narrative cell too long to print in full",
-       "Бұл ұяшықта {value} таңба бар: басып шығарғанда бір ұяшыққа шамамен {expected} таңба сыяды, "
-       "қалғаны кесіледі. Мәтіннің жалғасын төмендегі бос ұяшыққа көшіріңіз (әр ұяшыққа {expected} "
-       "таңбадан аспайтындай).",
-       "В этой ячейке {value} знаков: при печати в одну ячейку помещается около {expected} знаков, "
-       "остальное обрезается. Перенесите продолжение текста в пустую ячейку ниже (не более {expected} "
-       "знаков в каждой).",
-       "This cell holds {value} characters: about {expected} fit in one printed cell, the rest is cut. "
-       "Move the rest of the text into the empty cell below (at most {expected} characters each)."),
+       "Бұл ұяшықтағы таңба саны – {value}: басып шығарғанда бір ұяшыққа шамамен {expected} таңба сыяды, "
+       "қалғаны кесіледі. Мәтіннің жалғасын төмендегі бос ұяшыққа көшіріңіз (әр ұяшықта {expected} "
+       "таңбадан аспасын).",
+       "Знаков в этой ячейке: {value}; при печати в одну ячейку помещается примерно {expected}, остальное "
+       "обрезается. Перенесите продолжение текста в пустую ячейку ниже (в каждой не больше {expected}).",
+       "Characters in this cell: {value}; about {expected} fit in one printed cell, the rest is cut. Move "
+       "the rest of the text into the empty cell below (at most {expected} in each)."),
     _c("layout-changed", "warning", "the template's layout was changed (rows, columns or sheets)",
        "Үлгінің құрылымы өзгертілген: {reason}. Мәндер оқылды, бірақ оларды тексеріңіз; үлгіге жол, баған "
        "немесе парақ қоспаңыз және жоймаңыз.",

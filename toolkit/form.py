@@ -614,6 +614,30 @@ TEMPLATE_TEXTS = {
 }
 
 
+# Texts of the official document (`esep document`): what the paper says around the workbook's values.
+DOCUMENT_TEXTS = {
+    "annex": Text("Мемлекеттік грант беру туралы {date} № {number} шартқа 7-қосымша",
+                  "Приложение 7 к договору о предоставлении государственного гранта от {date} № {number}",
+                  "Annex 7 to the state grant agreement of {date} No. {number}"),
+    "title_final": Text("Әлеуметтік жобаны іске асыру нәтижелері бойынша қорытынды есеп",
+                        "Итоговый отчёт о результатах реализации социального проекта",
+                        "Final report on the results of a social project"),
+    "title_interim": Text("Әлеуметтік жобаны іске асыру нәтижелері бойынша аралық есеп",
+                          "Промежуточный отчёт о результатах реализации социального проекта",
+                          "Interim report on the results of a social project"),
+    "header": Text("Жалпы мәліметтер", "Общие сведения", "General information"),
+    "dates": Text("Өткізілу күні", "Дата проведения", "Dates"),
+    "budget": Text("Шығыстарды грант сомасымен салыстыру (факт)", "Сравнение расходов с суммой гранта (факт)",
+                   "Spending against the grant (fact)"),
+    "signature_line": Text("(қолы)", "(подпись)", "(signature)"),
+    "date_line": Text("Күні", "Дата", "Date"),
+    "none": Text("жоқ", "нет", "none"),
+    "source": Text("{file} файлынан esep {version} жасады; сандар esep-пен қайта есептелген.",
+                   "Составлено esep {version} из файла {file}; числа пересчитаны esep.",
+                   "Made by esep {version} from {file}; figures recomputed by esep."),
+}
+
+
 @dataclass(frozen=True)
 class Prompt:
     """Data-validation texts for one field type: input title (<= 32 characters), input message and
