@@ -138,6 +138,125 @@ def validate(files, lang, as_json, out_dir, no_copy):
     sys.exit(0 if all(r.valid for r in results) else 1)
 
 
+OUT_WORDS = {   # what the document and upgrade commands print per file, by the workbook's language
+    "document": {"kk": "құжат жазылды", "ru": "документ записан", "en": "document written"},
+    "refused": {"kk": "қателер бар, құжат жасалмады; оларды түзетіп, қайта іске қосыңыз",
+                "ru": "есть ошибки, документ не создан; исправьте их и запустите снова",
+                "en": "has errors, no document made; fix them and run again"},
+    "upgraded": {"kk": "жаңа үлгіге көшірілді", "ru": "перенесён в новый шаблон", "en": "copied into the new template"},
+    "current": {"kk": "үлгі қазірдің өзінде {version} нұсқасы, ештеңе жазылмады",
+                "ru": "шаблон уже версии {version}, ничего не записано",
+                "en": "already template {version}, nothing written"},
+    "dropped": {"kk": "көшірілмегендер ({n}):", "ru": "не перенесено ({n}):", "en": "not carried ({n}):"},
+    "one_output": {"kk": "-o тек бір файлмен; бірнеше файл үшін --out-dir қолданыңыз",
+                   "ru": "-o только с одним файлом; для нескольких используйте --out-dir",
+                   "en": "-o takes one input file; use --out-dir for several"},
+}
+
+
+def _word(key: str, lang: str | None, **fmt) -> str:
+    return OUT_WORDS[key][lang if lang in ("kk", "ru") else "en"].format(**fmt)
+
+
+@cli.command("document")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="The document to write (one input file only). Default: <name>.docx|.pdf beside it.")
+@click.option("--out-dir", type=click.Path(file_okay=False), default=None,
+              help="Write the documents here instead of next to the workbooks.")
+@click.option("--format", "fmt", type=click.Choice(["docx", "pdf"]), default="docx", show_default=True,
+              help="DOCX (editable, python-docx) or PDF (the DOCX converted by LibreOffice).")
+@click.option("--lang", type=click.Choice(["kk", "ru", "en"]), default=None,
+              help="Language of the messages printed (default: the workbook's). The document itself is "
+                   "always in the workbook's language.")
+def document_cmd(files, output, out_dir, fmt, lang):
+    """Write the report as the official document (Annex 7) to sign: header, indicator table, impact,
+    statistics, partners, sub-grants, every narrative in full, the signature block.
+
+    Every figure is esep's own recomputation, never a cached result. A workbook with errors, or one esep
+    cannot read, gets its findings instead of a document. Needs python-docx (pip install
+    'esep[document]'); PDF also needs LibreOffice.
+
+    Exit code: 0 when every document was written, 1 otherwise, 2 for usage errors.
+
+    \b
+    Examples:
+        esep document report.xlsx
+        esep document report.xlsx --format pdf -o report.pdf
+        esep document incoming/*.xlsx --out-dir documents/ --format pdf
+    """
+    from toolkit.document import DocumentError, make_document
+
+    if output and len(files) > 1:
+        raise click.UsageError(_word("one_output", lang))
+    ok = True
+    for path in files:
+        try:
+            res = make_document(path, output, fmt=fmt, out_dir=out_dir)
+        except DocumentError as exc:
+            for text in ([exc.text.get(lang)] if lang else [exc.text.kk, exc.text.ru, exc.text.en]):
+                click.secho(text, fg="red", err=True)
+            sys.exit(1)
+        if res.written:
+            click.echo(f"{path}: {_word('document', lang or res.result.lang)} → {res.output}")
+        else:
+            ok = False
+            click.secho(f"{path}: {_word('refused', lang or res.result.lang)}", fg="red", bold=True)
+            _print_result(res.result, lang, copy_written=False)
+    sys.exit(0 if ok else 1)
+
+
+@cli.command("upgrade")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="The new workbook (one input file only). Default: <name>.v<version>.xlsx beside it.")
+@click.option("--out-dir", type=click.Path(file_okay=False), default=None,
+              help="Write the new workbooks here instead of next to the old ones.")
+@click.option("--password", default=None, help="Protection password of the new workbook (default: the "
+                                                "template's built-in one).")
+@click.option("--lang", type=click.Choice(["kk", "ru", "en"]), default=None,
+              help="Language of the messages printed (default: the workbook's).")
+def upgrade_cmd(files, output, out_dir, password, lang):
+    """Copy every input of a workbook made from an older template into the current template.
+
+    Values are carried exactly as typed (text stays text, dates stay dates); anything that cannot be
+    carried (a value typed over a formula, a sheet of your own) is listed. The old workbook is never
+    modified. Then check the new one: esep validate NEW.xlsx.
+
+    Exit code: 0 when every workbook was carried over (or is current already), 1 otherwise, 2 for
+    usage errors.
+
+    \b
+    Examples:
+        esep upgrade report_2024.xlsx
+        esep upgrade old/*.xlsx --out-dir upgraded/
+        esep upgrade report_2024.xlsx -o report_2024_new.xlsx
+    """
+    from toolkit import form
+    from toolkit.upgrade import upgrade
+
+    if output and len(files) > 1:
+        raise click.UsageError(_word("one_output", lang))
+    ok = True
+    for path in files:
+        res = upgrade(path, output, out_dir=out_dir, password=password)
+        words = lang or res.report.lang
+        if res.current:
+            click.echo(f"{path}: {_word('current', words, version=form.TEMPLATE_VERSION)}")
+            continue
+        if not res.written:
+            ok = False
+            for f in res.findings:
+                click.secho(f"{path}: {f.message(words or 'kk')}  [{f.code}]", fg="red")
+            continue
+        click.echo(f"{path}: {_word('upgraded', words)} → {res.output}")
+        if res.dropped:
+            click.secho("  " + _word("dropped", words, n=len(res.dropped)), fg="yellow")
+            for d in res.dropped:
+                click.echo(f"    {d.message(words or 'kk')}")
+    sys.exit(0 if ok else 1)
+
+
 class _Progress:
     """merge's progress(done, total, errors) shown with click's progress bar (files done, time left)
     and the files with problems so far, on stderr."""

@@ -78,9 +78,13 @@ class Report:
         return self.values.get("report_type") != "interim"
 
 
-def read(path, keep_data: bool = False) -> Report:
+def read(path, keep_data: bool = False, unknown_versions: form.Layout | None = None) -> Report:
     """Read `path` into a Report. Never raises for bad input: problems become findings. With keep_data,
-    report.data keeps the bytes that were vetted and read (the file is read once)."""
+    report.data keeps the bytes that were vetted and read (the file is read once).
+
+    `unknown_versions`: read a workbook of this template with a version esep does not know at this
+    layout's cells (by its defined names first) instead of stopping; it keeps its template-unknown
+    finding. `esep upgrade` uses it to carry such a workbook into the current template."""
     report = Report(path=str(path))
     try:
         with open_package(path) as pkg:
@@ -88,7 +92,7 @@ def read(path, keep_data: bool = False) -> Report:
             if keep_data:
                 report.data = pkg.data
             report.sheet_titles = [s.title for s in pkg.sheets]
-            _read_package(pkg, report)
+            _read_package(pkg, report, unknown_versions)
     except Unreadable as exc:
         report.readable = False
         report.findings.append(Finding("file-unreadable", value=exc.detail or None,
@@ -223,7 +227,7 @@ class _Grid:
         return out
 
 
-def _read_package(pkg, report: Report) -> None:
+def _read_package(pkg, report: Report, unknown_versions: form.Layout | None = None) -> None:
     grid = _Grid(pkg)
     titles = {s.title for s in pkg.sheets}
 
@@ -254,9 +258,11 @@ def _read_package(pkg, report: Report) -> None:
         report.findings.append(Finding("template-unknown", value=version,
                                        expected=form.TEMPLATE_VERSION,
                                        params={"reason": unknown_version_reason(version)}))
-        return
+        if unknown_versions is None:
+            return
+        layout = unknown_versions
     report.layout = layout
-    if layout is not form.CURRENT_LAYOUT:
+    if form.layout(version) not in (None, form.CURRENT_LAYOUT):
         sheet, cell = meta_at["meta_template_version"]
         report.findings.append(Finding("template-outdated", sheet=sheet, cell=cell,
                                        field="meta_template_version", value=version,
