@@ -108,6 +108,10 @@ def contract() -> str:
         "",
         "Required: *yes* — an error when blank; *in a final report* — an error when blank in a final "
         "report (`report_type` = `final`).",
+        "",
+        f"A long text (a `longtext` name over a range of one column, e.g. `text_activities`) is typed over "
+        f"up to {form.NARRATIVE_ROWS} cells, about {form.NARRATIVE_CELL_CHARS} characters each so that "
+        "it prints whole; esep reads it as one text: the non-blank cells, as typed, joined by line breaks.",
     ]
     if earlier:
         lines += ["", "esep also reads template version" + ("s " if len(earlier) > 1 else " ")
