@@ -646,13 +646,14 @@ def _isolated(a) -> FileRows:
 
 @dataclass
 class _Cached:
-    hits: list = field(default_factory=list)        # FileRows from the cache, rendered
+    hits: set = field(default_factory=set)          # indices of the files taken from the cache
     store: tuple | None = None                      # (folder, key) for the workers, or None
 
 
-def _from_cache(cache, output, paths: list[Path], names: list[str], lang: str, keep_rows: bool) -> _Cached:
-    """The files whose reading the merge cache holds, as FileRows (mtime and path fresh, rendered for
-    today's source name), and where the workers store the others."""
+def _from_cache(cache, output, paths: list[Path], names: list[str], lang: str, keep_rows: bool,
+                on_hit: Callable[[FileRows], None]) -> _Cached:
+    """Hand each file whose reading the merge cache holds to on_hit as FileRows (mtime and path fresh,
+    rendered for today's source name); return their indices and where the workers store the others."""
     if cache is None or cache is False:
         return _Cached()
     from . import cache as result_cache
@@ -680,7 +681,8 @@ def _from_cache(cache, output, paths: list[Path], names: list[str], lang: str, k
             rows.xml = xml
         else:
             render(rows, names[i], lang, keep_rows)
-        out.hits.append(rows)
+        on_hit(rows)
+        out.hits.add(i)
     return out
 
 
@@ -785,11 +787,10 @@ def merge(inputs, output, *, csv_dir=None, lang: str = "kk", jobs: int | None = 
             if progress:
                 progress(len(spool_), len(paths), errors)
 
-        cached = _from_cache(cache, output, paths, names, lang, bool(csv_dir))
-        for rows in cached.hits:
-            keep(rows)
+        # Cache hits go to the spool one by one (memory stays flat), then the workers read the rest.
+        cached = _from_cache(cache, output, paths, names, lang, bool(csv_dir), keep)
         read_all(paths, lang, jobs, keep, sources=names, keep_rows=bool(csv_dir), spool_dir=spool_.folder,
-                 skip={rows.index for rows in cached.hits}, cache=cached.store)
+                 skip=cached.hits, cache=cached.store)
         result.cached = len(cached.hits)
         round_ = None
         if roster is not None:
