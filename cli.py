@@ -336,6 +336,14 @@ def merge(inputs, output, csv_dir, lang, jobs, as_json, roster, cache_dir, no_ca
                              roster=loaded, cache=False if no_cache else (cache_dir or True))
     except OutputProblem as problem:   # found before any input was read; nothing written
         raise click.UsageError(_problem_text(problem, lang)) from None
+    except OSError as exc:              # the disk filled up or went read-only during the run
+        from toolkit.outputs import reason_words
+
+        words = reason_words(exc)
+        i = ("kk", "ru", "en").index(lang) if lang in ("kk", "ru", "en") else 2
+        for k in dict.fromkeys((i, 2)):
+            click.echo(REGISTER_NOT_WRITTEN[k].format(reason=words[k], path=display_path(output)), err=True)
+        sys.exit(1)
     finally:
         if progress:
             progress.close()
@@ -517,6 +525,16 @@ def serve(host, port, inbox, codes, roster, workers, queue, timeout, memory_mb):
         run(config, host=host, port=port)
     except CodesError as exc:
         raise click.ClickException(str(exc))
+
+
+REGISTER_NOT_WRITTEN = (
+    "{path} тізілімі жазылмады: {reason}. Бұрынғы тізілім өзгеріссіз қалды, уақытша файлдар жойылды. Орын "
+    "босатыңыз немесе басқа қалтаны көрсетіп, қайта іске қосыңыз.",
+    "Реестр {path} не записан: {reason}. Прежний реестр не изменён, временные файлы удалены. Освободите "
+    "место или укажите другую папку и запустите снова.",
+    "The register {path} was not written: {reason}. An earlier register is unchanged and temporary files "
+    "were removed. Free some space or give another folder, and run again.",
+)
 
 
 class _NothingFound:

@@ -375,6 +375,26 @@ def test_same_names_into_one_out_dir_get_distinct_copies(good_source, bad_source
         assert ("gender-sum" in codes) == (not f["valid"])
 
 
+def test_a_disk_filling_up_while_the_register_is_written(good_source, tmp_path, monkeypatch):
+    """The up-front probe passed, then the disk filled: a message, exit 1, the earlier register intact."""
+    _copy(good_source, tmp_path / "in" / "a.xlsx")
+    target = tmp_path / "out" / "r.xlsx"
+    target.parent.mkdir()
+    assert run(["merge", tmp_path / "in", "-o", target, "--no-cache"]).exit_code == 0
+    before = target.read_bytes()
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(register.rowxml, "stitch", full)
+    result = run(["merge", tmp_path / "in", "-o", target, "--lang", "ru", "--no-cache"])
+    assert result.exit_code == 1
+    assert "на диске нет места" in result.output and "was not written: no space left" in result.output
+    assert "Traceback" not in result.output
+    assert target.read_bytes() == before
+    assert sorted(os.listdir(target.parent)) == ["r.xlsx"]
+
+
 def test_a_copy_never_lands_on_an_input(good_source, tmp_path):
     a = _copy(good_source, tmp_path / "a.xlsx")
     checked_name = _copy(good_source, tmp_path / "a.checked.xlsx")   # an input named like a's copy
