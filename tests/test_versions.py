@@ -61,8 +61,10 @@ def test_1_0_0_examples_read_exactly(path):
     assert (outdated[0].sheet, outdated[0].cell, outdated[0].value) == ("_meta", "B2", "1.0.0")
     assert "esep upgrade" in outdated[0].message("kk") and "esep upgrade" in outdated[0].message("ru")
     assert old.report.layout is form.LAYOUT_1_0_0 and new.report.layout is form.CURRENT_LAYOUT
-    assert sorted(map(_key, (f for f in old.findings if f.code != "template-outdated"))) == sorted(
-        map(_key, new.findings))
+    # The frozen 1.0.0 files keep the cached results the old generator wrote (esep's tolerant reading, e.g.
+    # 105 % for a threshold plan that no spreadsheet computes): cached-value-stale says so there, by design.
+    old_findings = (f for f in old.findings if f.code not in ("template-outdated", "cached-value-stale"))
+    assert sorted(map(_key, old_findings)) == sorted(map(_key, new.findings))
     inputs = [f.name for f in form.SINGLE_FIELDS if form.LAYOUT_1_0_0.has(f.name)]
     assert len(inputs) > 60
     for name in inputs:
