@@ -2,6 +2,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
+
+# Property tests are part of CI: the same examples every run (derandomize), no per-example time limit (a
+# loaded machine is not a bug) and no example database written into the checkout.
+settings.register_profile("esep", derandomize=True, deadline=None, database=None)
+settings.load_profile("esep")
 
 
 @pytest.fixture(autouse=True, scope="session")
