@@ -193,14 +193,7 @@ EXPECTED_COLUMNS: tuple[Column, ...] = (
 EXPECTED_CSV = ("expected", EXPECTED_TITLE, tuple(
     c for key in ("agreement_no", "org_bin", "org_name", "region", "report_type", "due_date", "status", "valid",
                   "on_time", "source_file") for c in EXPECTED_COLUMNS if c.key == key), "expected.csv")
-ROUND_WORDS = {
-    "received": T("келді", "получен", "received"),
-    "missing": T("келмеді", "не получен", "missing"),
-    True: T("иә", "да", "yes"),
-    False: T("жоқ", "нет", "no"),
-    "receipt": T("қабылдау түбіртегі", "квитанция приёма", "intake receipt"),
-    "file-time": T("файлдың өзгертілген уақыты", "время изменения файла", "file modification time"),
-}
+ROUND_WORDS = vocabulary.ROUND   # a roster line's state in the Expected sheet
 NATIONAL = T("Барлығы (республика бойынша)", "Итого по республике", "National total")
 UNKNOWN_REGION = T("(өңір көрсетілмеген)", "(регион не указан)", "(no region)")
 

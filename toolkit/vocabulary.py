@@ -177,6 +177,18 @@ def merge_line(files: int, by_status: dict, output, lang: str) -> str:
     return " · ".join(parts) + f" → {output}"
 
 
+# A roster line in the register's Expected sheet: received or not, yes / no, and where its arrival time
+# came from (the intake page's receipt or the file's own time).
+ROUND = {
+    "received": Text("келді", "получен", "received"),
+    "missing": Text("келмеді", "не получен", "missing"),
+    True: Text("иә", "да", "yes"),
+    False: Text("жоқ", "нет", "no"),
+    "receipt": Text("қабылдау түбіртегі", "квитанция приёма", "intake receipt"),
+    "file-time": Text("файлдың өзгертілген уақыты", "время изменения файла", "file modification time"),
+}
+
+
 ROSTER = {
     "title": Text("Тізбе бойынша", "По перечню", "Roster"),
     "expected": Text("күтілгені", "ожидалось", "expected"),
