@@ -231,6 +231,25 @@ def test_names_excel_moved_together_keep_working(tmp_path):
     assert not [f for f in result.findings if f.code == "name-moved"]
 
 
+def test_a_moved_name_whose_shift_would_leave_the_sheet_is_read_from_the_template_cells(tmp_path):
+    """Every later name of a sheet moved up together, and the first one re-pointed to another column: the
+    shift the others agree on would put it above row 1. It is read from the template's own cells with a
+    name-moved finding, never an internal error (seen on workbooks of an unreleased 1.1.0 layout)."""
+    def up(rows):
+        def fn(r):
+            return re.sub(r"\$(\d+)", lambda m: f"${int(m.group(1)) - rows}", r)
+        return fn
+
+    later = {name: up(10) for name, (key, first, _last) in form.CURRENT_LAYOUT.places.items()
+             if key == "narratives" and name != "deviation_note"}
+    result = _filled(tmp_path, {**later, "deviation_note": lambda r: r.replace("$B$", "$C$")})
+    assert not [f for f in result.findings if f.code == "file-unreadable"]
+    moved = [f for f in result.findings if f.code == "name-moved"]
+    assert [(f.field, f.cell) for f in moved] == [("deviation_note", "B5")]
+    assert moved[0].expected.endswith("!B5:B10")
+    assert result.report.values["deviation_note"] == builders.clean_singles().get("deviation_note")
+
+
 # Locks and sheets ----------------------------------------------------------------------------------------
 
 def test_lost_locks_are_reported(tmp_path):

@@ -549,8 +549,11 @@ def _audited_names(pkg, titles, report: Report, layout) -> dict[str, str]:
             dr = (found[before[-1]][2] - found[before[-1]][6]) if before else (
                 found[ok[0]][2] - found[ok[0]][6] if ok else 0)
             extra = 0
-        first = a1(lr1 + dr, lc1 + dc)
-        ref = first if (lr1, lc1) == (lr2, lc2) else f"{first}:{a1(lr2 + dr + extra, lc2 + dc)}"
+        try:
+            first, last = a1(lr1 + dr, lc1 + dc), a1(lr2 + dr + extra, lc2 + dc)
+        except ValueError:            # the others' shift would leave the sheet: the template's own cells
+            first, last = a1(lr1, lc1), a1(lr2, lc2)
+        ref = first if (lr1, lc1) == (lr2, lc2) else f"{first}:{last}"
         out[name] = "'" + sheet_title.replace("'", "''") + "'!" + ref
         report.findings.append(Finding("name-moved", sheet=sheet_title, cell=first, field=name,
                                        value=names[name], expected=out[name],
