@@ -487,3 +487,22 @@ def test_issue_refuses_an_out_dir_that_is_a_file(tmp_path):
     code, _, stderr = run_cli(["issue", str(path), "--out-dir", str(blocker)])
     assert code == 2 and blocker.read_text() == "a file where the folder should be"
     assert set(tmp_path.iterdir()) == {path, blocker}                   # nothing written
+
+
+def test_identical_unreadable_files_each_stay_unreadable(tmp_path):
+    """Byte-identical copies of a readable report are one submission; copies of a file that is no report
+    (here a text file named .xlsx) are not folded together: each stays unreadable with its own finding,
+    so the operator sees every file that needs to be sent again."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "broken.xlsx").write_text("not a workbook\n", encoding="utf-8")
+    shutil.copy(folder / "broken.xlsx", folder / "broken-again.xlsx")
+    write_template(folder / "good.xlsx", "kk", data={"singles": clean_singles(), "tables": clean_tables()})
+    shutil.copy(folder / "good.xlsx", folder / "good-again.xlsx")
+    result = register.merge([folder], tmp_path / "register.xlsx", csv_dir=tmp_path / "csv", jobs=1)
+    assert (result.files, result.unreadable, result.superseded) == (4, 2, 1)
+    findings = _csv(tmp_path / "csv" / "findings.csv")
+    unreadable = sorted(f["source_file"] for f in findings if f["code"] == "file-unreadable")
+    assert unreadable == ["broken-again.xlsx", "broken.xlsx"]
+    identical = [(f["source_file"], f["expected"]) for f in findings if f["code"] == "identical-resubmission"]
+    assert len(identical) == 1 and identical[0][0].startswith("good")

@@ -866,15 +866,17 @@ class Spool:
 def _resubmissions(meta: dict[int, tuple]) -> tuple[dict, dict[int, int], dict[int, int]]:
     """Which reports are current. meta: index -> (key, report_date, mtime, sha256, unreadable).
 
-    Byte-identical files (the same SHA-256, and read alike) are one submission: the first to arrive
+    Byte-identical reports (the same SHA-256, both read) are one submission: the first to arrive
     (earliest file time, then input order) stands for all; the copies are identical[copy] = first. Then the remaining reports
     are grouped by key (BIN, agreement_key, report type): the newest report_date, then the newest file,
     then the later input is current. Returns ({key: current index}, {superseded index: the index that
     replaced it}, identical); identical copies are in the second dict too."""
-    by_sha: dict[tuple, list[int]] = defaultdict(list)
+    by_sha: dict[str, list[int]] = defaultdict(list)
     for i, (_, _, _, sha, unreadable) in meta.items():
-        if sha:   # a copy whose worker died is no reading of those bytes: not folded into a good one
-            by_sha[sha, unreadable].append(i)
+        # An unreadable file is no report: each copy stays unreadable with its own finding (nothing of it is
+        # counted twice); a copy whose worker died is no reading of those bytes either.
+        if sha and not unreadable:
+            by_sha[sha].append(i)
     identical: dict[int, int] = {}
     for members in by_sha.values():
         if len(members) > 1:
