@@ -14,36 +14,23 @@ cd "$(dirname "$0")/.."
 
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test,bench,serve,frames,document]'
 
-if ! command -v soffice >/dev/null 2>&1; then
+# install_for COMMAND PACKAGE WHAT: the Debian package that provides COMMAND, when COMMAND is missing and we
+# are root with apt-get; otherwise say which tests will be skipped.
+install_for() {
+  command -v "$1" >/dev/null 2>&1 && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing LibreOffice (libreoffice-calc-nogui) for the spreadsheet-program tests..." >&2
+    echo "installing $2 for $3..." >&2
     apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" >/dev/null
   else
-    echo "LibreOffice not found and cannot install it (not root): its tests will be skipped" >&2
+    echo "$1 not found and cannot install $2 (not root): $3 will be skipped" >&2
   fi
-fi
+}
 
-if ! command -v chromium >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing Chromium for the browser tests of esep serve..." >&2
-    apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
-  else
-    echo "Chromium not found and cannot install it (not root): the browser tests will be skipped" >&2
-  fi
-fi
-
-# Gnumeric (Debian gnumeric, for ssconvert --recalc): the second spreadsheet engine of tests/test_engines.py.
-if ! command -v ssconvert >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing Gnumeric (gnumeric) for the second spreadsheet-engine tests..." >&2
-    apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gnumeric >/dev/null
-  else
-    echo "Gnumeric (ssconvert) not found and cannot install it (not root): its tests will be skipped" >&2
-  fi
-fi
+install_for soffice libreoffice-calc-nogui "the spreadsheet-program tests (LibreOffice)"
+install_for chromium chromium "the browser tests of esep serve"
+# Gnumeric (ssconvert --recalc): the second spreadsheet engine of tests/test_engines.py.
+install_for ssconvert gnumeric "the second spreadsheet-engine tests (Gnumeric)"
 
 # The print tests export the filled example to PDF and read it back: poppler-utils (pdftotext) and the
 # Carlito font (Calibri's metrics, so LibreOffice lays out and scales pages as Excel does).
